@@ -1,0 +1,14 @@
+"""keras_gan: Generative Adversarial Networks in Keras 3 / TensorFlow.
+
+The generator is trained through a stacked ``combined`` model, ``z -> D(G(z))``,
+in which the discriminator is frozen; one compiled ``train_step`` alternates
+``d_steps`` discriminator updates with one generator update (Goodfellow et al.
+2014, Algorithm 1).
+"""
+
+from keras_gan import losses, networks
+from keras_gan.gan import GAN
+
+__version__ = "0.1.0"
+
+__all__ = ["GAN", "losses", "networks", "__version__"]

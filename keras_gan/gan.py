@@ -1,0 +1,314 @@
+"""The GAN model: a frozen discriminator inside a combined model, one compiled step.
+
+``GAN`` is a ``keras.Model`` subclass, so ``fit``, callbacks, progress bars
+and ``History`` work as for any Keras model. Its ``train_step`` is
+Algorithm 1 of Goodfellow et al. (2014):
+
+    for k steps:   update D on a real batch and a generated batch
+    once:          update G through ``combined = D(G(z))``, D frozen inside
+
+Keras 3 reads ``trainable`` when a train function is traced, not when a model
+is compiled. So the discriminator is frozen once, at construction, which makes
+``combined.trainable_variables`` exactly the generator's; the discriminator
+phase unfreezes it for the duration of its own trace, so that D runs in
+training mode (batch statistics, dropout) and its variables get updated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from keras_gan import losses as losses_lib
+
+
+@contextlib.contextmanager
+def _unfrozen(model: keras.Model):
+    """Makes ``model`` trainable inside the block (read at trace time)."""
+    model.trainable = True
+    try:
+        yield
+    finally:
+        model.trainable = False
+
+
+def _sample_shape(tensor) -> tuple:
+    return tuple(tensor.shape[1:])
+
+
+class GAN(keras.Model):
+    """A generator and a discriminator trained as in Goodfellow et al. (2014).
+
+    Args:
+        generator: any Keras model ``z -> x`` (its first input is the latent
+            vector).
+        discriminator: any Keras model ``x -> logit``: one raw score per
+            sample, no final sigmoid (the losses work on logits for
+            numerical stability; ``sigmoid(logit)`` is D(x)).
+        d_steps: discriminator updates per generator update (k in
+            Algorithm 1). The k updates share the real batch and draw fresh
+            latent vectors each.
+        latent_dim: size of the latent vector; read from the generator's
+            input when omitted.
+        seed: seeds the latent noise drawn during training.
+        name: model name.
+
+    Example:
+        >>> gan = GAN(networks.dcgan_generator(100, (28, 28, 1)),
+        ...           networks.dcgan_discriminator((28, 28, 1)))
+        >>> gan.compile(loss="non_saturating")
+        >>> gan.fit(dataset, epochs=5)                      # doctest: +SKIP
+        >>> images = gan.generate(16, seed=0)               # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        d_steps: int = 1,
+        *,
+        latent_dim: int | None = None,
+        seed: int | None = None,
+        name: str = "gan",
+        **kwargs,
+    ):
+        super().__init__(name=name, **kwargs)
+        if not isinstance(d_steps, (int, np.integer)) or isinstance(d_steps, bool) or d_steps < 1:
+            raise ValueError(f"d_steps must be a positive integer, got {d_steps!r}")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.d_steps = int(d_steps)
+        self.latent_dim = int(latent_dim or generator.inputs[0].shape[-1])
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self._check_networks()
+
+        self.discriminator.trainable = False
+        self.combined = self.build_combined()
+
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.d_accuracy_tracker = keras.metrics.Mean(name="d_accuracy")
+
+    # ------------------------------------------------------------------ building
+
+    def _check_networks(self):
+        g_shape = _sample_shape(self.generator.outputs[0])
+        d_shape = self.discriminator_input_shape()
+        if g_shape != d_shape:
+            raise ValueError(
+                f"generator output shape {g_shape} does not match discriminator input shape {d_shape}"
+            )
+        last = self.discriminator.layers[-1]
+        activation = getattr(last, "activation", None)
+        if activation is not None and getattr(activation, "__name__", "") == "sigmoid":
+            raise ValueError(
+                f"the discriminator's last layer {last.name!r} applies a sigmoid; keras_gan's losses "
+                "take logits, so drop the sigmoid (D(x) is reported as sigmoid(logit))"
+            )
+
+    def discriminator_input_shape(self) -> tuple:
+        """The sample shape the generator must produce for this discriminator."""
+        return _sample_shape(self.discriminator.inputs[0])
+
+    def build_combined(self) -> keras.Model:
+        """Stacks ``z -> D(G(z))`` as a functional model; D is already frozen."""
+        z = keras.Input((self.latent_dim,), name="z")
+        return keras.Model(z, self.discriminator(self.generator(z)), name="combined")
+
+    def call(self, inputs, training=False):
+        """Runs the generator (needed by ``tf.distribute`` and ``summary``)."""
+        return self.generator(inputs, training=training)
+
+    @property
+    def metrics(self):
+        # Listed here so that Keras resets them at each epoch.
+        return [
+            self.d_loss_tracker,
+            self.g_loss_tracker,
+            self.d_real_tracker,
+            self.d_fake_tracker,
+            self.d_accuracy_tracker,
+        ]
+
+    def compile(
+        self,
+        d_optimizer: keras.optimizers.Optimizer | None = None,
+        g_optimizer: keras.optimizers.Optimizer | None = None,
+        loss: str | losses_lib.LossPair = "non_saturating",
+        **kwargs,
+    ):
+        """Sets the two optimizers and the loss family.
+
+        Args:
+            d_optimizer: updates the discriminator; Adam(2e-4, beta_1=0.5)
+                (Radford et al. 2015) when omitted.
+            g_optimizer: updates the generator; the same default.
+            loss: a name from ``keras_gan.losses.LOSSES`` or a ``LossPair``.
+            **kwargs: passed to ``keras.Model.compile`` (``jit_compile``,
+                ``steps_per_execution``, ...).
+        """
+        self.loss_pair = losses_lib.get(loss)
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        if self.d_optimizer is self.g_optimizer:
+            raise ValueError("d_optimizer and g_optimizer must be two different optimizer objects")
+        # The generator's optimizer doubles as the model's, so that
+        # ``gan.optimizer.iterations`` counts training steps.
+        super().compile(optimizer=self.g_optimizer, **kwargs)
+        # Built now, not lazily inside the first (possibly distributed) step.
+        self.d_optimizer.build(self.discriminator_variables)
+        self.g_optimizer.build(self.generator_variables)
+
+    @property
+    def discriminator_variables(self) -> list:
+        """The discriminator's trainable variables (also while it is frozen)."""
+        with _unfrozen(self.discriminator):
+            return list(self.discriminator.trainable_variables)
+
+    @property
+    def generator_variables(self) -> list:
+        """What the generator phase updates: the combined model's trainable variables."""
+        return list(self.combined.trainable_variables)
+
+    # ------------------------------------------------------------------ the step
+
+    def unpack(self, data):
+        """Splits a batch from the dataset into ``(real, condition)``."""
+        if isinstance(data, (tuple, list)):
+            return data[0], (data[1] if len(data) > 1 else None)
+        return data, None
+
+    def sample_latent(self, batch_size):
+        """Draws latent vectors from the Gaussian prior."""
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def discriminator_loss(self, real, fake, condition):
+        """The discriminator's loss and its raw outputs on one real and one fake batch."""
+        real_logits = self.discriminator(real, training=True)
+        fake_logits = self.discriminator(fake, training=True)
+        loss = self.loss_pair.discriminator(real_logits, fake_logits)
+        return loss, real_logits, fake_logits
+
+    def generator_loss(self, latent, real, condition):
+        """The generator's loss through the combined model (D frozen)."""
+        fake_logits = self.combined(latent, training=True)
+        return self.loss_pair.generator(fake_logits)
+
+    def _scale_for_replicas(self, loss):
+        # Each replica sees batch / n examples and the optimizer sums the
+        # replicas' gradients: dividing by n gives the global batch mean.
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        return loss / replicas if replicas > 1 else loss
+
+    def discriminator_step(self, real, condition):
+        batch_size = ops.shape(real)[0]
+        fake = self.generator(self.sample_latent(batch_size), training=True)
+        fake = ops.stop_gradient(fake)
+        with _unfrozen(self.discriminator):
+            variables = self.discriminator.trainable_variables
+            with tf.GradientTape() as tape:
+                loss, real_logits, fake_logits = self.discriminator_loss(real, fake, condition)
+                scaled = self._scale_for_replicas(loss)
+            grads = tape.gradient(scaled, variables)
+            self.d_optimizer.apply(grads, variables)
+        self._track_discriminator(loss, real_logits, fake_logits)
+
+    def _track_discriminator(self, loss, real_logits, fake_logits):
+        real_score = ops.cast(self.loss_pair.score(real_logits), "float32")
+        fake_score = ops.cast(self.loss_pair.score(fake_logits), "float32")
+        threshold = self.loss_pair.threshold
+        correct = ops.concatenate(
+            [
+                ops.reshape(ops.cast(real_score > threshold, "float32"), (-1,)),
+                ops.reshape(ops.cast(fake_score < threshold, "float32"), (-1,)),
+            ]
+        )
+        self.d_loss_tracker.update_state(loss)
+        self.d_real_tracker.update_state(ops.mean(real_score))
+        self.d_fake_tracker.update_state(ops.mean(fake_score))
+        self.d_accuracy_tracker.update_state(ops.mean(correct))
+
+    def generator_step(self, real, condition):
+        batch_size = ops.shape(real)[0]
+        latent = self.sample_latent(batch_size)
+        variables = self.generator_variables
+        with tf.GradientTape() as tape:
+            loss = self.generator_loss(latent, real, condition)
+            scaled = self._scale_for_replicas(loss)
+        grads = tape.gradient(scaled, variables)
+        self.g_optimizer.apply(grads, variables)
+        self.g_loss_tracker.update_state(loss)
+
+    def train_step(self, data):
+        real, condition = self.unpack(data)
+        for _ in range(self.d_steps):
+            self.discriminator_step(real, condition)
+        self.generator_step(real, condition)
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        """Scores held-out real data against fresh samples; no weights change."""
+        real, condition = self.unpack(data)
+        fake = self.generator(self.sample_latent(ops.shape(real)[0]), training=False)
+        real_logits = self.discriminator(real, training=False)
+        fake_logits = self.discriminator(fake, training=False)
+        self._track_discriminator(self.loss_pair.discriminator(real_logits, fake_logits), real_logits, fake_logits)
+        self.g_loss_tracker.update_state(self.loss_pair.generator(fake_logits))
+        return {m.name: m.result() for m in self.metrics}
+
+    # ------------------------------------------------------------------ sampling
+
+    def latent_vectors(self, n: int, seed: int | None = None) -> np.ndarray:
+        """``n`` latent vectors from the prior, reproducible for a given seed."""
+        return np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")
+
+    def generate(self, n: int, seed: int | None = None, latent=None, batch_size: int = 256) -> np.ndarray:
+        """Draws ``n`` samples as a numpy array, in the generator's output range.
+
+        Args:
+            n: number of samples.
+            seed: makes the latent vectors (and so the samples) reproducible.
+            latent: explicit latent vectors ``(n, latent_dim)``; overrides
+                ``n`` and ``seed``.
+            batch_size: samples per forward pass.
+        """
+        if latent is None:
+            if n < 1:
+                raise ValueError(f"n must be a positive number of samples, got {n}")
+            latent = self.latent_vectors(n, seed)
+        latent = np.asarray(latent, dtype="float32")
+        chunks = [
+            keras.ops.convert_to_numpy(self.generator(latent[i : i + batch_size], training=False))
+            for i in range(0, len(latent), batch_size)
+        ]
+        return np.concatenate(chunks).astype("float32")
+
+    def get_config(self):
+        return {
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "d_steps": self.d_steps,
+            "latent_dim": self.latent_dim,
+            "seed": self.seed,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+
+def steps_per_epoch(num_samples: int, batch_size: int) -> int:
+    """Full batches in one pass over ``num_samples`` (the last partial batch dropped)."""
+    return max(1, math.floor(num_samples / batch_size))

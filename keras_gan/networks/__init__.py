@@ -1,0 +1,20 @@
+"""Network builders: each returns a plain ``keras.Model``.
+
+``GENERATORS`` and ``DISCRIMINATORS`` map a model family's name to its
+builders; the CLI's ``--model`` choices come from them.
+"""
+
+from keras_gan.networks.dcgan import dcgan_discriminator, dcgan_generator
+from keras_gan.networks.mlp import mlp_discriminator, mlp_generator
+
+GENERATORS = {"mlp": mlp_generator, "dcgan": dcgan_generator}
+DISCRIMINATORS = {"mlp": mlp_discriminator, "dcgan": dcgan_discriminator}
+
+__all__ = [
+    "DISCRIMINATORS",
+    "GENERATORS",
+    "dcgan_discriminator",
+    "dcgan_generator",
+    "mlp_discriminator",
+    "mlp_generator",
+]

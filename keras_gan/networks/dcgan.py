@@ -1,0 +1,133 @@
+"""Deep convolutional GAN networks (Radford et al. 2015).
+
+Strided (transposed) convolutions instead of pooling, batch normalisation in
+the generator, ReLU in the generator and LeakyReLU(0.2) in the discriminator,
+a tanh output, and weights drawn from N(0, 0.02). Square images whose side is
+4 or 7 times a power of two work: 28x28, 32x32, 64x64, ...
+
+The discriminator has no batch normalisation by default. Inside the combined
+model the discriminator is frozen, and a frozen BatchNormalization layer runs
+in inference mode on its moving statistics, so the generator would be trained
+against a slightly different discriminator from the one that was just updated.
+``normalization="batch"`` gives Radford et al.'s original; ``"layer"`` or
+``spectral_norm=True`` are the usual batch-independent choices.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import keras
+from keras import layers
+
+_INIT = keras.initializers.RandomNormal(0.0, 0.02)
+
+
+def _num_upsamplings(side: int) -> int:
+    """How many stride-2 steps lead from a 4..7 pixel seed to ``side``."""
+    steps = 0
+    while side % 2 == 0 and side // 2 >= 4:
+        side //= 2
+        steps += 1
+    if steps == 0 or side > 7:
+        raise ValueError(
+            f"image side {side * 2 ** steps} is not 4..7 times a power of two "
+            "(28, 32, 64 and 128 are)"
+        )
+    return steps
+
+
+def _check_image_shape(image_shape: Sequence[int]) -> tuple[int, int, int]:
+    image_shape = tuple(image_shape)
+    if len(image_shape) != 3 or image_shape[0] != image_shape[1]:
+        raise ValueError(f"DCGAN needs a square (H, W, C) image shape, got {image_shape}")
+    return image_shape
+
+
+def dcgan_generator(
+    latent_dim: int = 100,
+    image_shape: Sequence[int] = (28, 28, 1),
+    base_filters: int = 64,
+    kernel_size: int = 4,
+    name: str = "dcgan_generator",
+) -> keras.Model:
+    """Builds a DCGAN generator ``z -> image`` with outputs in [-1, 1].
+
+    Args:
+        latent_dim: size of the Gaussian latent vector.
+        image_shape: ``(H, W, C)``, square, H = 4..7 times a power of two.
+        base_filters: filters of the last hidden layer; each earlier layer
+            doubles them.
+        kernel_size: transposed-convolution kernel (4 divides the stride,
+            which avoids checkerboard artefacts).
+        name: model name.
+    """
+    side, _, channels = _check_image_shape(image_shape)
+    steps = _num_upsamplings(side)
+    seed = side // 2**steps
+    filters = base_filters * 2 ** (steps - 1)
+
+    z = keras.Input((latent_dim,), name="z")
+    x = layers.Dense(seed * seed * filters, use_bias=False, kernel_initializer=_INIT)(z)
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(x)
+    x = layers.Reshape((seed, seed, filters))(x)
+    for _ in range(steps - 1):
+        filters //= 2
+        x = layers.Conv2DTranspose(
+            filters, kernel_size, strides=2, padding="same", use_bias=False, kernel_initializer=_INIT
+        )(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+    x = layers.Conv2DTranspose(
+        channels, kernel_size, strides=2, padding="same", kernel_initializer=_INIT
+    )(x)
+    image = layers.Activation("tanh", dtype="float32")(x)
+    return keras.Model(z, image, name=name)
+
+
+def dcgan_discriminator(
+    image_shape: Sequence[int] = (28, 28, 1),
+    base_filters: int = 64,
+    kernel_size: int = 4,
+    normalization: str | None = None,
+    spectral_norm: bool = False,
+    dropout: float = 0.0,
+    name: str = "dcgan_discriminator",
+) -> keras.Model:
+    """Builds a DCGAN discriminator ``image -> logit`` (no sigmoid).
+
+    Args:
+        image_shape: ``(H, W, C)``; any square shape whose side the generator
+            accepts.
+        base_filters: filters of the first convolution; each later one doubles.
+        kernel_size: convolution kernel size.
+        normalization: ``None`` (default, see the module docstring),
+            ``"batch"`` or ``"layer"``; never on the first layer.
+        spectral_norm: wrap every convolution and the dense head in
+            ``keras.layers.SpectralNormalization`` (Miyato et al. 2018).
+        dropout: dropout rate after each LeakyReLU.
+        name: model name.
+    """
+    side, _, _ = _check_image_shape(image_shape)
+    steps = _num_upsamplings(side)
+    norms = {None: None, "none": None, "batch": layers.BatchNormalization, "layer": layers.LayerNormalization}
+    if normalization not in norms:
+        raise ValueError(f"unknown normalization {normalization!r}; valid: None, 'batch', 'layer'")
+    norm = norms[normalization]
+    wrap = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
+
+    image = keras.Input(tuple(image_shape), name="image")
+    x = image
+    filters = base_filters
+    for step in range(steps):
+        x = wrap(layers.Conv2D(filters, kernel_size, strides=2, padding="same", kernel_initializer=_INIT))(x)
+        if norm is not None and step > 0:
+            x = norm()(x)
+        x = layers.LeakyReLU(0.2)(x)
+        if dropout:
+            x = layers.Dropout(dropout)(x)
+        filters *= 2
+    x = layers.Flatten()(x)
+    logit = wrap(layers.Dense(1, kernel_initializer=_INIT, dtype="float32"))(x)
+    return keras.Model(image, logit, name=name)

@@ -1,0 +1,76 @@
+"""Multilayer-perceptron GAN networks (Goodfellow et al. 2014).
+
+Dense layers only: for flat data such as 2-D points, and for small images
+(the output is reshaped to ``output_shape``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import keras
+from keras import layers
+
+
+def mlp_generator(
+    latent_dim: int = 100,
+    output_shape: Sequence[int] = (28, 28, 1),
+    hidden_units: Sequence[int] = (256, 512, 1024),
+    output_activation: str | None = None,
+    name: str = "mlp_generator",
+) -> keras.Model:
+    """Builds a dense generator ``z -> x``.
+
+    Args:
+        latent_dim: size of the Gaussian latent vector.
+        output_shape: shape of one sample, e.g. ``(2,)`` or ``(28, 28, 1)``.
+        hidden_units: widths of the hidden ReLU layers.
+        output_activation: defaults to ``"tanh"`` for images (data in
+            [-1, 1]) and ``None`` (linear) for flat data such as points.
+        name: model name.
+
+    Returns:
+        A ``keras.Model`` from ``(latent_dim,)`` to ``output_shape``.
+    """
+    output_shape = tuple(output_shape)
+    if output_activation is None and len(output_shape) > 1:
+        output_activation = "tanh"
+    z = keras.Input((latent_dim,), name="z")
+    x = z
+    for units in hidden_units:
+        x = layers.Dense(units)(x)
+        x = layers.ReLU()(x)
+    x = layers.Dense(math.prod(output_shape), activation=output_activation, dtype="float32")(x)
+    if len(output_shape) > 1:
+        x = layers.Reshape(output_shape)(x)
+    return keras.Model(z, x, name=name)
+
+
+def mlp_discriminator(
+    input_shape: Sequence[int] = (28, 28, 1),
+    hidden_units: Sequence[int] = (512, 256),
+    dropout: float = 0.0,
+    spectral_norm: bool = False,
+    name: str = "mlp_discriminator",
+) -> keras.Model:
+    """Builds a dense discriminator ``x -> logit`` (no sigmoid: the losses take logits).
+
+    Args:
+        input_shape: shape of one sample.
+        hidden_units: widths of the hidden LeakyReLU(0.2) layers.
+        dropout: dropout rate after each hidden layer.
+        spectral_norm: wrap every dense layer in
+            ``keras.layers.SpectralNormalization`` (Miyato et al. 2018).
+        name: model name.
+    """
+    wrap = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
+    x_in = keras.Input(tuple(input_shape), name="x")
+    x = layers.Flatten()(x_in) if len(input_shape) > 1 else x_in
+    for units in hidden_units:
+        x = wrap(layers.Dense(units))(x)
+        x = layers.LeakyReLU(0.2)(x)
+        if dropout:
+            x = layers.Dropout(dropout)(x)
+    logit = wrap(layers.Dense(1, dtype="float32"))(x)
+    return keras.Model(x_in, logit, name=name)
