@@ -209,6 +209,13 @@ class GAN(keras.Model):
         return loss / replicas if replicas > 1 else loss
 
     def discriminator_step(self, real, condition):
+        """One discriminator update on ``real`` and a freshly generated batch.
+
+        The generator runs in training mode, as in the generator phase, so
+        the discriminator judges the samples the generator is being trained
+        to produce; its trainable weights are untouched here (its batch-norm
+        statistics, which only serve inference, follow the forward pass).
+        """
         batch_size = ops.shape(real)[0]
         fake = self.generator(self.sample_latent(batch_size), training=True)
         fake = ops.stop_gradient(fake)
@@ -237,6 +244,7 @@ class GAN(keras.Model):
         self.d_accuracy_tracker.update_state(ops.mean(correct))
 
     def generator_step(self, real, condition):
+        """One generator update through the combined model, D frozen."""
         batch_size = ops.shape(real)[0]
         latent = self.sample_latent(batch_size)
         variables = self.generator_variables

@@ -1,0 +1,200 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_gan import GAN, networks
+
+LATENT = 8
+SHAPE = (28, 28, 1)
+
+
+def tiny_gan(d_steps=1, normalization="batch", **kwargs):
+    generator = networks.dcgan_generator(LATENT, SHAPE, base_filters=4)
+    discriminator = networks.dcgan_discriminator(SHAPE, base_filters=4, normalization=normalization)
+    return GAN(generator, discriminator, d_steps=d_steps, seed=0, **kwargs)
+
+
+def real_batch(n=8):
+    return np.random.default_rng(0).uniform(-1, 1, (n, *SHAPE)).astype("float32")
+
+
+def snapshot(variables):
+    return [np.array(v) for v in variables]
+
+
+def changed(before, variables):
+    return [not np.array_equal(b, np.array(v)) for b, v in zip(before, variables)]
+
+
+def ids(variables):
+    return sorted(id(v) for v in variables)
+
+
+def test_combined_model_trains_exactly_the_generator():
+    gan = tiny_gan()
+    assert isinstance(gan.combined, keras.Model)
+    assert ids(gan.combined.trainable_variables) == ids(gan.generator.trainable_variables)
+    assert gan.discriminator.trainable is False
+    assert gan.discriminator in gan.combined.layers and gan.generator in gan.combined.layers
+    assert len(gan.discriminator_variables) == len(gan.discriminator.weights) - 2  # BN moving mean/var
+    assert gan.combined.output.shape[1:] == (1,)
+
+
+def test_discriminator_phase_updates_only_the_discriminator():
+    gan = tiny_gan()
+    gan.compile()
+    d_before = snapshot(gan.discriminator.weights)
+    g_before = snapshot(gan.generator.trainable_variables)
+    gan.discriminator_step(tf.constant(real_batch()), None)
+    assert all(changed(d_before, gan.discriminator.weights))  # BN statistics included
+    # The generator's batch-norm statistics do follow its training-mode
+    # forward pass; its trainable weights stay put.
+    assert not any(changed(g_before, gan.generator.trainable_variables))
+    assert int(gan.d_optimizer.iterations) == 1
+    assert int(gan.g_optimizer.iterations) == 0
+
+
+def test_generator_phase_updates_only_the_generator():
+    gan = tiny_gan()
+    gan.compile()
+    d_before = snapshot(gan.discriminator.weights)
+    g_trainable_before = snapshot(gan.generator.trainable_variables)
+    gan.generator_step(tf.constant(real_batch()), None)
+    # The frozen discriminator runs in inference mode: not even its
+    # batch-norm statistics move.
+    assert not any(changed(d_before, gan.discriminator.weights))
+    assert all(changed(g_trainable_before, gan.generator.trainable_variables))
+    assert int(gan.d_optimizer.iterations) == 0
+    assert int(gan.g_optimizer.iterations) == 1
+
+
+@pytest.mark.parametrize("d_steps", [1, 3])
+def test_one_compiled_step_advances_the_optimizers_by_k_and_one(d_steps):
+    gan = tiny_gan(d_steps=d_steps)
+    gan.compile()
+    d_before = snapshot(gan.discriminator_variables)
+    g_before = snapshot(gan.generator.trainable_variables)
+    gan.fit(real_batch(8), batch_size=8, epochs=1, verbose=0)
+    assert int(gan.d_optimizer.iterations) == d_steps
+    assert int(gan.g_optimizer.iterations) == 1
+    assert all(changed(d_before, gan.discriminator_variables))
+    assert all(changed(g_before, gan.generator.trainable_variables))
+
+
+def test_in_the_compiled_step_the_generator_phase_leaves_the_discriminator_alone():
+    # With a zero discriminator learning rate any change to D's trainable
+    # weights would have to come from the generator phase.
+    gan = tiny_gan(normalization=None)
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.1))
+    d_before = snapshot(gan.discriminator_variables)
+    g_before = snapshot(gan.generator.trainable_variables)
+    gan.fit(real_batch(8), batch_size=8, epochs=1, verbose=0)
+    assert not any(changed(d_before, gan.discriminator_variables))
+    assert all(changed(g_before, gan.generator.trainable_variables))
+
+
+def test_in_the_compiled_step_the_discriminator_phase_leaves_the_generator_alone():
+    gan = tiny_gan(normalization=None)
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.1), g_optimizer=keras.optimizers.SGD(0.0))
+    g_before = snapshot(gan.generator.trainable_variables)
+    d_before = snapshot(gan.discriminator_variables)
+    gan.fit(real_batch(8), batch_size=8, epochs=1, verbose=0)
+    assert not any(changed(g_before, gan.generator.trainable_variables))
+    assert all(changed(d_before, gan.discriminator_variables))
+
+
+def test_a_discriminator_update_is_visible_through_the_combined_model():
+    gan = tiny_gan(normalization=None)
+    gan.compile()
+    z = gan.latent_vectors(4, seed=1)
+    before = keras.ops.convert_to_numpy(gan.combined(z))
+    gan.discriminator_step(tf.constant(real_batch()), None)
+    after = keras.ops.convert_to_numpy(gan.combined(z))
+    np.testing.assert_allclose(after, keras.ops.convert_to_numpy(gan.discriminator(gan.generator(z))), rtol=1e-6)
+    assert not np.allclose(before, after)
+
+
+def test_fit_reports_every_metric_in_the_history():
+    gan = tiny_gan()
+    gan.compile(loss="minimax")
+    history = gan.fit(real_batch(16), batch_size=8, epochs=2, verbose=0)
+    assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy"}
+    for values in history.history.values():
+        assert len(values) == 2 and np.all(np.isfinite(values))
+    assert 0.0 <= history.history["d_accuracy"][-1] <= 1.0
+
+
+def test_reported_discriminator_numbers_match_a_hand_computation():
+    # A discriminator that outputs a constant logit: D(x) = sigmoid(c) for
+    # every input, so d_real = d_fake = sigmoid(c), accuracy 1/2 (c > 0:
+    # all real right, all fake wrong) and d_loss = softplus(-c) + softplus(c).
+    c = 1.5
+    generator = networks.mlp_generator(LATENT, (2,), hidden_units=(4,))
+    x = keras.Input((2,))
+    logit = keras.layers.Dense(1, kernel_initializer="zeros", bias_initializer=keras.initializers.Constant(c))(x)
+    gan = GAN(generator, keras.Model(x, logit))
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.0))
+    logs = gan.fit(np.zeros((4, 2), "float32"), batch_size=4, epochs=1, verbose=0).history
+    sigmoid = 1 / (1 + np.exp(-c))
+    assert logs["d_real"][0] == pytest.approx(sigmoid, rel=1e-6)
+    assert logs["d_fake"][0] == pytest.approx(sigmoid, rel=1e-6)
+    assert logs["d_accuracy"][0] == pytest.approx(0.5)
+    assert logs["d_loss"][0] == pytest.approx(np.log1p(np.exp(-c)) + np.log1p(np.exp(c)), rel=1e-6)
+    assert logs["g_loss"][0] == pytest.approx(np.log1p(np.exp(-c)), rel=1e-6)
+
+
+def test_any_keras_models_work():
+    generator = keras.Sequential([keras.Input((3,)), keras.layers.Dense(5)])
+    discriminator = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)])
+    gan = GAN(generator, discriminator)
+    assert gan.latent_dim == 3
+    gan.compile()
+    gan.fit(np.ones((8, 5), "float32"), batch_size=4, epochs=1, verbose=0)
+    assert gan.generate(6, seed=0).shape == (6, 5)
+
+
+def test_mismatched_shapes_are_refused_with_both_shapes_named():
+    generator = networks.dcgan_generator(LATENT, (28, 28, 1), base_filters=4)
+    discriminator = networks.dcgan_discriminator((32, 32, 3), base_filters=4)
+    with pytest.raises(ValueError, match=r"generator output shape \(28, 28, 1\) does not match discriminator input shape \(32, 32, 3\)"):
+        GAN(generator, discriminator)
+
+
+def test_a_discriminator_ending_in_a_sigmoid_is_refused():
+    generator = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    discriminator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
+    with pytest.raises(ValueError, match="sigmoid"):
+        GAN(generator, discriminator)
+
+
+@pytest.mark.parametrize("d_steps", [0, -1, 1.5, True])
+def test_d_steps_must_be_a_positive_integer(d_steps):
+    with pytest.raises(ValueError, match="d_steps must be a positive integer"):
+        tiny_gan(d_steps=d_steps)
+
+
+def test_one_optimizer_cannot_serve_both_networks():
+    gan = tiny_gan()
+    adam = keras.optimizers.Adam()
+    with pytest.raises(ValueError, match="two different optimizer objects"):
+        gan.compile(d_optimizer=adam, g_optimizer=adam)
+
+
+def test_generate_is_reproducible_and_in_the_tanh_range():
+    gan = tiny_gan()
+    first, second = gan.generate(5, seed=3), gan.generate(5, seed=3)
+    assert first.shape == (5, *SHAPE) and first.dtype == np.float32
+    np.testing.assert_array_equal(first, second)
+    assert not np.array_equal(first, gan.generate(5, seed=4))
+    assert first.min() >= -1 and first.max() <= 1
+
+
+def test_generate_in_chunks_matches_one_pass():
+    gan = tiny_gan()
+    z = gan.latent_vectors(7, seed=0)
+    np.testing.assert_allclose(gan.generate(7, latent=z, batch_size=3), gan.generate(7, latent=z), atol=1e-6)
+
+
+def test_the_latent_size_is_read_from_the_generator():
+    assert tiny_gan().latent_dim == LATENT
