@@ -96,6 +96,8 @@ class GAN(keras.Model):
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
         self.d_accuracy_tracker = keras.metrics.Mean(name="d_accuracy")
+        # Both networks arrive built; nothing is left to infer from data.
+        self.built = True
 
     # ------------------------------------------------------------------ building
 
@@ -276,7 +278,7 @@ class GAN(keras.Model):
 
     def latent_vectors(self, n: int, seed: int | None = None) -> np.ndarray:
         """``n`` latent vectors from the prior, reproducible for a given seed."""
-        return np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")
+        return latent_vectors(n, self.latent_dim, seed)
 
     def generate(self, n: int, seed: int | None = None, latent=None, batch_size: int = 256) -> np.ndarray:
         """Draws ``n`` samples as a numpy array, in the generator's output range.
@@ -292,12 +294,7 @@ class GAN(keras.Model):
             if n < 1:
                 raise ValueError(f"n must be a positive number of samples, got {n}")
             latent = self.latent_vectors(n, seed)
-        latent = np.asarray(latent, dtype="float32")
-        chunks = [
-            keras.ops.convert_to_numpy(self.generator(latent[i : i + batch_size], training=False))
-            for i in range(0, len(latent), batch_size)
-        ]
-        return np.concatenate(chunks).astype("float32")
+        return predict_in_batches(self.generator, latent, batch_size)
 
     def get_config(self):
         return {
@@ -315,6 +312,21 @@ class GAN(keras.Model):
         for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+def latent_vectors(n: int, latent_dim: int, seed: int | None = None) -> np.ndarray:
+    """``n`` standard-normal latent vectors, reproducible for a given seed."""
+    return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
+
+
+def predict_in_batches(model: keras.Model, inputs, batch_size: int = 256) -> np.ndarray:
+    """Runs ``model`` in inference mode over ``inputs`` in chunks; float32 numpy out."""
+    inputs = np.asarray(inputs, dtype="float32")
+    chunks = [
+        keras.ops.convert_to_numpy(model(inputs[i : i + batch_size], training=False))
+        for i in range(0, len(inputs), batch_size)
+    ]
+    return np.concatenate(chunks).astype("float32")
 
 
 def steps_per_epoch(num_samples: int, batch_size: int) -> int:

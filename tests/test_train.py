@@ -1,0 +1,159 @@
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_gan import generate, train
+from keras_gan.config import TrainConfig
+
+METRICS = {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy"}
+
+
+def tiny_config(out, **overrides):
+    settings = dict(
+        dataset="mnist-sample", model="dcgan", epochs=2, steps_per_epoch=2, batch_size=16,
+        latent_dim=8, base_filters=4, samples=4, out=str(out),
+    )
+    settings.update(overrides)
+    return TrainConfig(**settings)
+
+
+@pytest.fixture(scope="module")
+def image_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "mnist"
+    return train.run(tiny_config(out), verbose=0)
+
+
+def test_run_writes_a_complete_run_directory(image_run):
+    out = image_run.out
+    assert TrainConfig.from_json((out / "config.json").read_text()) == tiny_config(out)
+    for epoch in (1, 2):
+        with Image.open(out / "samples" / f"epoch_{epoch:03d}.png") as grid:
+            assert grid.mode == "L" and grid.size == (2 * 28 + 3 * 2, 2 * 28 + 3 * 2)  # 4 samples, 2x2
+    with Image.open(out / "samples" / "progress.gif") as gif:
+        assert gif.n_frames == 2
+    with Image.open(out / "losses.png") as plot:
+        assert plot.size[0] > 100
+    with open(out / "log.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["epoch"]) for r in rows] == [0, 1]
+    assert METRICS <= set(rows[0]) and all(np.isfinite(float(rows[-1][m])) for m in METRICS)
+    assert json.loads((out / "checkpoints" / "latest.json").read_text())["epoch"] == 2
+    assert (out / "checkpoints" / "epoch_002.weights.h5").is_file()
+    assert set(image_run.history) == METRICS and len(image_run.history["d_loss"]) == 2
+
+
+def test_the_steps_counted_are_epochs_times_steps(image_run):
+    assert int(image_run.gan.g_optimizer.iterations) == 4
+    assert int(image_run.gan.d_optimizer.iterations) == 4
+
+
+def test_generator_file_opens_in_plain_keras_without_keras_gan(image_run):
+    script = (
+        "import sys, numpy as np, keras\n"
+        f"model = keras.models.load_model({str(image_run.out / 'generator.keras')!r})\n"
+        "images = keras.ops.convert_to_numpy(model(np.zeros((3, 8), 'float32')))\n"
+        "assert 'keras_gan' not in sys.modules\n"
+        "print(images.shape, float(images.min()) >= -1, float(images.max()) <= 1)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd="/")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(3, 28, 28, 1) True True"
+
+
+def test_saved_generator_matches_the_trained_one(image_run):
+    generator = generate.load_generator(image_run.out / "generator.keras")
+    np.testing.assert_allclose(
+        generate.sample(generator, 5, seed=1), image_run.gan.generate(5, seed=1), atol=1e-5
+    )
+
+
+def test_generate_cli_writes_a_png_grid(image_run, tmp_path, capsys):
+    out = tmp_path / "grid.png"
+    assert generate.main([str(image_run.out / "generator.keras"), "-n", "9", "--seed", "0", "--out", str(out)]) == 0
+    with Image.open(out) as grid:
+        assert grid.size == (3 * 28 + 4 * 2, 3 * 28 + 4 * 2)
+    assert "wrote 9 samples" in capsys.readouterr().out
+
+
+def test_cli_trains_points_and_generate_writes_raw_samples(tmp_path, capsys):
+    out = tmp_path / "ring"
+    code = train.main(["--dataset", "ring", "--epochs", "1", "--steps-per-epoch", "3", "--out", str(out), "--quiet"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert str(out / "generator.keras") in printed
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"] == "mlp" and config["latent_dim"] == 2  # the ring preset
+    assert (out / "samples" / "epoch_001.png").is_file()
+    raw = tmp_path / "points.npy"
+    assert generate.main([str(out / "generator.keras"), "-n", "50", "--out", str(raw)]) == 0
+    points = np.load(raw)
+    assert points.shape == (50, 2) and points.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--dataset", "nope"], "unknown dataset 'nope'; valid datasets: mnist-sample"),
+        (["--epochs", "0"], "epochs must be a positive integer, got 0"),
+        (["--batch-size", "-4"], "batch_size must be a positive integer, got -4"),
+        (["--lr", "0"], "lr must be a positive number, got 0.0"),
+        (["--batch-size", "5000", "--epochs", "1"], "5000"),
+    ],
+)
+def test_cli_refuses_bad_settings_before_writing_anything(argv, message, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert train.main([*argv, "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_an_earlier_run_is_kept_unless_overwrite_is_given(image_run, tmp_path, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "config.json").write_text("{}")
+    assert train.main(["--dataset", "ring", "--epochs", "1", "--steps-per-epoch", "1", "--out", str(out)]) == 2
+    assert "already holds files" in capsys.readouterr().err
+    assert (out / "config.json").read_text() == "{}"
+    argv = ["--dataset", "ring", "--epochs", "1", "--steps-per-epoch", "1", "--out", str(out), "--overwrite", "--quiet"]
+    assert train.main(argv) == 0
+    assert json.loads((out / "config.json").read_text())["dataset"] == "ring"
+
+
+def test_overwrite_never_deletes_a_folder_that_is_not_a_run(tmp_path, capsys):
+    out = tmp_path / "photos"
+    out.mkdir()
+    (out / "holiday.jpg").write_bytes(b"not really")
+    argv = ["--dataset", "ring", "--epochs", "1", "--out", str(out), "--overwrite"]
+    assert train.main(argv) == 2
+    assert "not a keras_gan run" in capsys.readouterr().err
+    assert (out / "holiday.jpg").exists()
+
+
+def test_generate_refuses_a_file_that_is_not_a_keras_model(tmp_path, capsys):
+    bogus = tmp_path / "generator.keras"
+    bogus.write_text("hello")
+    assert generate.main([str(bogus), "--out", str(tmp_path / "x.png")]) == 2
+    assert "is not a Keras model file" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_help_lists_the_options():
+    result = subprocess.run(
+        [sys.executable, "-m", "keras_gan.train", "--help"], capture_output=True, text=True
+    )
+    assert result.returncode == 0
+    for flag in ("--model", "--dataset", "--epochs", "--steps-per-epoch", "--batch-size", "--latent-dim",
+                 "--loss", "--d-steps", "--lr", "--seed", "--out"):
+        assert flag in result.stdout
+
+
+def test_config_rejects_malformed_json():
+    with pytest.raises(ValueError, match="not valid JSON"):
+        TrainConfig.from_json("{epochs: 3")
+    with pytest.raises(ValueError, match="unknown settings: colour"):
+        TrainConfig.from_json('{"colour": "blue"}')
