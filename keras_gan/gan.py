@@ -192,10 +192,22 @@ class GAN(keras.Model):
         """Draws latent vectors from the Gaussian prior."""
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
+    def generator_inputs(self, batch_size, condition):
+        """What the generator runs on for one batch: fresh latent vectors here.
+
+        A conditional model adds its labels; an image-to-image model returns
+        the source images (its generator has no latent input).
+        """
+        return self.sample_latent(batch_size)
+
+    def discriminate(self, samples, condition, training=False):
+        """The discriminator's logits on ``samples``, shown the condition when it takes one."""
+        return self.discriminator(samples, training=training)
+
     def discriminator_loss(self, real, fake, condition):
         """The discriminator's loss and its raw outputs on one real and one fake batch."""
-        real_logits = self.discriminator(real, training=True)
-        fake_logits = self.discriminator(fake, training=True)
+        real_logits = self.discriminate(real, condition, training=True)
+        fake_logits = self.discriminate(fake, condition, training=True)
         loss = self.loss_pair.discriminator(real_logits, fake_logits)
         return loss, real_logits, fake_logits
 
@@ -219,7 +231,7 @@ class GAN(keras.Model):
         statistics, which only serve inference, follow the forward pass).
         """
         batch_size = ops.shape(real)[0]
-        fake = self.generator(self.sample_latent(batch_size), training=True)
+        fake = self.generator(self.generator_inputs(batch_size, condition), training=True)
         fake = ops.stop_gradient(fake)
         with _unfrozen(self.discriminator):
             variables = self.discriminator.trainable_variables
@@ -248,7 +260,7 @@ class GAN(keras.Model):
     def generator_step(self, real, condition):
         """One generator update through the combined model, D frozen."""
         batch_size = ops.shape(real)[0]
-        latent = self.sample_latent(batch_size)
+        latent = self.generator_inputs(batch_size, condition)
         variables = self.generator_variables
         with tf.GradientTape() as tape:
             loss = self.generator_loss(latent, real, condition)
@@ -267,9 +279,9 @@ class GAN(keras.Model):
     def test_step(self, data):
         """Scores held-out real data against fresh samples; no weights change."""
         real, condition = self.unpack(data)
-        fake = self.generator(self.sample_latent(ops.shape(real)[0]), training=False)
-        real_logits = self.discriminator(real, training=False)
-        fake_logits = self.discriminator(fake, training=False)
+        fake = self.generator(self.generator_inputs(ops.shape(real)[0], condition), training=False)
+        real_logits = self.discriminate(real, condition, training=False)
+        fake_logits = self.discriminate(fake, condition, training=False)
         self._track_discriminator(self.loss_pair.discriminator(real_logits, fake_logits), real_logits, fake_logits)
         self.g_loss_tracker.update_state(self.loss_pair.generator(fake_logits))
         return {m.name: m.result() for m in self.metrics}
