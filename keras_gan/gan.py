@@ -332,13 +332,23 @@ def latent_vectors(n: int, latent_dim: int, seed: int | None = None) -> np.ndarr
 
 
 def predict_in_batches(model: keras.Model, inputs, batch_size: int = 256) -> np.ndarray:
-    """Runs ``model`` in inference mode over ``inputs`` in chunks; float32 numpy out."""
-    inputs = np.asarray(inputs, dtype="float32")
-    chunks = [
-        keras.ops.convert_to_numpy(model(inputs[i : i + batch_size], training=False))
-        for i in range(0, len(inputs), batch_size)
-    ]
+    """Runs ``model`` in inference mode over ``inputs`` in chunks; float32 numpy out.
+
+    ``inputs`` is one array, or a list of equally long arrays for a model with
+    several inputs (e.g. ``[latent, labels]``); integer arrays stay integers.
+    """
+    several = isinstance(inputs, (list, tuple))
+    arrays = [_as_model_input(array) for array in (inputs if several else [inputs])]
+    chunks = []
+    for i in range(0, len(arrays[0]), batch_size):
+        chunk = [array[i : i + batch_size] for array in arrays]
+        chunks.append(keras.ops.convert_to_numpy(model(chunk if several else chunk[0], training=False)))
     return np.concatenate(chunks).astype("float32")
+
+
+def _as_model_input(array) -> np.ndarray:
+    array = np.asarray(array)
+    return array.astype("int32") if np.issubdtype(array.dtype, np.integer) else array.astype("float32")
 
 
 def steps_per_epoch(num_samples: int, batch_size: int) -> int:
