@@ -62,13 +62,24 @@ def dcgan_generator(
             which avoids checkerboard artefacts).
         name: model name.
     """
+    z = keras.Input((latent_dim,), name="z")
+    return keras.Model(z, upsample_to_image(z, image_shape, base_filters, kernel_size), name=name)
+
+
+def upsample_to_image(vector, image_shape: Sequence[int], base_filters: int = 64, kernel_size: int = 4):
+    """The DCGAN generator's layers on a symbolic ``vector``; returns the image tensor.
+
+    A building block for generators whose input is more than a latent vector
+    (e.g. ``[z, label embedding]`` concatenated): dense projection to a 4..7
+    pixel seed, stride-2 transposed convolutions with batch norm and ReLU,
+    and a tanh output in [-1, 1].
+    """
     side, _, channels = _check_image_shape(image_shape)
     steps = _num_upsamplings(side)
     seed = side // 2**steps
     filters = base_filters * 2 ** (steps - 1)
 
-    z = keras.Input((latent_dim,), name="z")
-    x = layers.Dense(seed * seed * filters, use_bias=False, kernel_initializer=_INIT)(z)
+    x = layers.Dense(seed * seed * filters, use_bias=False, kernel_initializer=_INIT)(vector)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
     x = layers.Reshape((seed, seed, filters))(x)
@@ -82,8 +93,7 @@ def dcgan_generator(
     x = layers.Conv2DTranspose(
         channels, kernel_size, strides=2, padding="same", kernel_initializer=_INIT
     )(x)
-    image = layers.Activation("tanh", dtype="float32")(x)
-    return keras.Model(z, image, name=name)
+    return layers.Activation("tanh", dtype="float32")(x)
 
 
 def dcgan_discriminator(
@@ -109,15 +119,36 @@ def dcgan_discriminator(
         dropout: dropout rate after each LeakyReLU.
         name: model name.
     """
-    side, _, _ = _check_image_shape(image_shape)
-    steps = _num_upsamplings(side)
+    _check_image_shape(image_shape)
+    image = keras.Input(tuple(image_shape), name="image")
+    features = downsample_to_features(image, base_filters, kernel_size, normalization, spectral_norm, dropout)
+    wrap = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
+    logit = wrap(layers.Dense(1, kernel_initializer=_INIT, dtype="float32"))(features)
+    return keras.Model(image, logit, name=name)
+
+
+def downsample_to_features(
+    image,
+    base_filters: int = 64,
+    kernel_size: int = 4,
+    normalization: str | None = None,
+    spectral_norm: bool = False,
+    dropout: float = 0.0,
+):
+    """The DCGAN discriminator's layers up to its logit, on a symbolic ``image``.
+
+    Stride-2 convolutions with LeakyReLU(0.2) down to a 4..7 pixel map,
+    flattened. A building block for discriminators that add something to
+    the features (a label projection) or to the input (label channels);
+    the arguments are those of :func:`dcgan_discriminator`.
+    """
+    steps = _num_upsamplings(int(image.shape[1]))
     norms = {None: None, "none": None, "batch": layers.BatchNormalization, "layer": layers.LayerNormalization}
     if normalization not in norms:
         raise ValueError(f"unknown normalization {normalization!r}; valid: None, 'batch', 'layer'")
     norm = norms[normalization]
     wrap = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
 
-    image = keras.Input(tuple(image_shape), name="image")
     x = image
     filters = base_filters
     for step in range(steps):
@@ -128,6 +159,4 @@ def dcgan_discriminator(
         if dropout:
             x = layers.Dropout(dropout)(x)
         filters *= 2
-    x = layers.Flatten()(x)
-    logit = wrap(layers.Dense(1, kernel_initializer=_INIT, dtype="float32"))(x)
-    return keras.Model(image, logit, name=name)
+    return layers.Flatten()(x)
