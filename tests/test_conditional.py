@@ -1,0 +1,158 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_gan import data, networks
+from keras_gan.conditional import ConditionalGAN, class_grid_labels, class_labels, is_conditional, num_classes_of
+
+LATENT = 8
+SHAPE = (28, 28, 1)
+CLASSES = 10
+
+
+def tiny_cgan(conditioning="concat", **kwargs):
+    generator = networks.conditional_generator(LATENT, SHAPE, CLASSES, embedding_dim=4, base_filters=4)
+    discriminator = networks.conditional_discriminator(SHAPE, CLASSES, conditioning=conditioning, base_filters=4)
+    return ConditionalGAN(generator, discriminator, seed=0, **kwargs)
+
+
+def real_batch(n=8):
+    rng = np.random.default_rng(0)
+    return rng.uniform(-1, 1, (n, *SHAPE)).astype("float32"), rng.integers(0, CLASSES, n).astype("int64")
+
+
+def snapshot(variables):
+    return [np.array(v) for v in variables]
+
+
+def changed(before, variables):
+    return [not np.array_equal(b, np.array(v)) for b, v in zip(before, variables)]
+
+
+def ids(variables):
+    return sorted(id(v) for v in variables)
+
+
+@pytest.mark.parametrize("conditioning", ["concat", "projection"])
+def test_networks_take_the_label_and_give_the_right_shapes(conditioning):
+    generator = networks.conditional_generator(LATENT, SHAPE, CLASSES, base_filters=4)
+    discriminator = networks.conditional_discriminator(SHAPE, CLASSES, conditioning=conditioning, base_filters=4)
+    images = generator([np.zeros((3, LATENT), "float32"), np.array([0, 4, 9])])
+    assert images.shape == (3, *SHAPE)
+    assert discriminator([np.asarray(images), np.array([0, 4, 9])]).shape == (3, 1)
+    assert is_conditional(generator) and num_classes_of(generator) == CLASSES
+
+
+def test_the_label_changes_the_outputs_of_both_networks():
+    generator = networks.conditional_generator(LATENT, SHAPE, CLASSES, base_filters=4)
+    z = np.ones((2, LATENT), "float32")
+    a, b = np.asarray(generator([z, np.array([1, 2])]))
+    assert not np.allclose(a, b)
+    for conditioning in ("concat", "projection"):
+        discriminator = networks.conditional_discriminator(SHAPE, CLASSES, conditioning=conditioning, base_filters=4)
+        # A projection discriminator's class embedding starts small but not zero.
+        logits = np.asarray(discriminator([np.stack([a, a]), np.array([1, 2])]))
+        assert logits[0, 0] != logits[1, 0]
+
+
+def test_bad_builder_arguments_are_refused():
+    with pytest.raises(ValueError, match="conditioning"):
+        networks.conditional_discriminator(SHAPE, CLASSES, conditioning="hinge")
+    with pytest.raises(ValueError, match="num_classes"):
+        networks.conditional_generator(LATENT, SHAPE, num_classes=1)
+
+
+def test_unconditional_networks_are_refused():
+    with pytest.raises(ValueError, match="two inputs"):
+        ConditionalGAN(networks.dcgan_generator(LATENT, SHAPE, base_filters=4),
+                       networks.conditional_discriminator(SHAPE, CLASSES, base_filters=4))
+
+
+def test_combined_model_stacks_label_into_both_and_trains_exactly_the_generator():
+    gan = tiny_cgan()
+    assert [tuple(t.shape[1:]) for t in gan.combined.inputs] == [(LATENT,), ()]
+    assert ids(gan.combined.trainable_variables) == ids(gan.generator.trainable_variables)
+    assert gan.discriminator.trainable is False
+    assert gan.discriminator in gan.combined.layers and gan.generator in gan.combined.layers
+    assert gan.discriminator.trainable_weights == []  # frozen; its variables are still reachable:
+    assert len(gan.discriminator_variables) > 0
+
+
+@pytest.mark.parametrize("conditioning", ["concat", "projection"])
+def test_each_phase_updates_only_its_network(conditioning):
+    gan = tiny_cgan(conditioning)
+    gan.compile()
+    images, labels = (tf.constant(a) for a in real_batch())
+
+    d_before = snapshot(gan.discriminator.weights)
+    g_before = snapshot(gan.generator.trainable_variables)
+    gan.discriminator_step(images, labels)
+    assert all(changed(d_before, gan.discriminator.weights))
+    assert not any(changed(g_before, gan.generator.trainable_variables))
+    assert (int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)) == (1, 0)
+
+    d_before = snapshot(gan.discriminator.weights)
+    g_before = snapshot(gan.generator.trainable_variables)
+    gan.generator_step(images, labels)
+    assert not any(changed(d_before, gan.discriminator.weights))
+    # Every generator weight moves, the embedding of classes in the batch included.
+    moved = changed(g_before, gan.generator.trainable_variables)
+    assert all(moved)
+    assert (int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)) == (1, 1)
+
+
+def test_one_real_fit_step_on_labelled_batches():
+    gan = tiny_cgan(d_steps=2)
+    gan.compile()
+    images, labels = real_batch(16)
+    history = gan.fit(data.make_dataset(images, 8, y=labels, seed=0), epochs=1, verbose=0)
+    assert int(gan.d_optimizer.iterations) == 4 and int(gan.g_optimizer.iterations) == 2
+    assert all(np.isfinite(v[0]) for v in history.history.values())
+    assert {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy"} <= set(history.history)
+
+
+def test_training_without_labels_says_how_to_get_them():
+    gan = tiny_cgan()
+    gan.compile()
+    with pytest.raises(ValueError, match="y=labels"):
+        gan.fit(real_batch()[0], batch_size=8, epochs=1, verbose=0)
+
+
+def test_generate_draws_the_classes_asked_for():
+    gan = tiny_cgan()
+    assert gan.generate(5, labels=3, seed=0).shape == (5, *SHAPE)
+    assert gan.generate(labels=range(10), seed=0).shape == (10, *SHAPE)
+    assert gan.generate(4).shape == (4, *SHAPE)
+    np.testing.assert_array_equal(gan.generate(4, labels=7, seed=1), gan.generate(4, labels=7, seed=1))
+    # The same latent vector under two labels: the label alone changes the sample.
+    latent = gan.latent_vectors(1, seed=0).repeat(2, axis=0)
+    a, b = gan.generate(latent=latent, labels=[2, 5])
+    assert not np.allclose(a, b)
+    direct = gan.generator([latent, np.array([2, 5])], training=False)
+    np.testing.assert_allclose(np.stack([a, b]), np.asarray(direct), atol=1e-6)
+    with pytest.raises(ValueError, match="0..9"):
+        gan.generate(2, labels=10)
+    with pytest.raises(ValueError, match="3 labels for n=2"):
+        gan.generate(2, labels=[1, 2, 3])
+
+
+def test_label_helpers():
+    np.testing.assert_array_equal(class_labels(None, 5, 3), [0, 1, 2, 0, 1])
+    np.testing.assert_array_equal(class_labels(2, 3, 3), [2, 2, 2])
+    np.testing.assert_array_equal(class_grid_labels(3, 2), [0, 0, 1, 1, 2, 2])
+    with pytest.raises(ValueError, match="integers"):
+        class_labels([0.5, 1.0], 2, 3)
+
+
+def test_saved_generator_opens_in_plain_keras_and_keeps_its_outputs(tmp_path):
+    gan = tiny_cgan()
+    path = tmp_path / "generator.keras"
+    gan.generator.save(path)
+    loaded = keras.models.load_model(path, safe_mode=True, compile=False)
+    latent = gan.latent_vectors(3, seed=0)
+    labels = np.array([0, 5, 9])
+    np.testing.assert_allclose(
+        np.asarray(loaded([latent, labels])), gan.generate(latent=latent, labels=labels), atol=1e-6
+    )
+    assert num_classes_of(loaded) == CLASSES
