@@ -2,31 +2,38 @@
 
 from __future__ import annotations
 
-import json
+import csv
+import logging
+import math
 import os
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from keras_gan import visualization
+from keras_gan import checkpoints, visualization
 
+logger = logging.getLogger("keras_gan")
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Writes ``text`` to a temporary file beside ``path``, then renames it over ``path``."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+atomic_write_text = checkpoints.write_text
 
 
 def save_generator(generator: keras.Model, path: str | os.PathLike) -> str:
     """Saves ``generator`` as a ``.keras`` file atomically (a kill leaves the old file)."""
     path = Path(path)
-    tmp = path.with_name(f".{path.stem}.partial.keras")
-    generator.save(tmp)
-    os.replace(tmp, path)
+    tmp = checkpoints.partial_path(path)
+    try:
+        generator.save(tmp)
+        checkpoints.replace_atomically(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return str(path)
+
+
+def _append_logs(history: dict, logs) -> None:
+    for key, value in (logs or {}).items():
+        history.setdefault(key, []).append(float(value))
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -74,44 +81,178 @@ class HistoryPlot(keras.callbacks.Callback):
         self.history = {k: list(v) for k, v in (history or {}).items()}
 
     def on_epoch_end(self, epoch, logs=None):
-        for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(float(value))
+        _append_logs(self.history, logs)
         visualization.plot_history(self.history, self.path)
 
 
-class GANCheckpoint(keras.callbacks.Callback):
-    """Saves the whole GAN after each epoch: both networks and both optimizers.
+def append_log_row(path: str | os.PathLike, epoch: int, logs: dict) -> None:
+    """Appends one epoch's logs to a CSV file, flushed to disk.
 
-    Each checkpoint is written to a temporary file and renamed into place;
-    ``latest.json`` names the newest complete one and is replaced atomically
-    too, so a run killed at any instant leaves a loadable checkpoint. Older
-    checkpoints are removed only after their successor is complete.
+    A new file gets the header ``epoch`` plus the logs' names, sorted; later
+    rows follow the header already in the file (a name it lacks is dropped,
+    one the logs lack is left empty), so a resumed run continues the same
+    columns.
+    """
+    path = Path(path)
+    header = None
+    if path.is_file() and path.stat().st_size:
+        with open(path, newline="") as file:
+            header = next(csv.reader(file), None)
+    with open(path, "a", newline="") as file:
+        writer = csv.writer(file)
+        if not header:
+            header = ["epoch", *sorted(logs)]
+            writer.writerow(header)
+        writer.writerow([epoch, *(repr(float(logs[key])) if key in logs else "" for key in header[1:])])
+        file.flush()
+        os.fsync(file.fileno())
+
+
+class CSVLog(keras.callbacks.Callback):
+    """Appends each epoch's logs to ``path`` (``epoch`` counts from 0, as in Keras).
+
+    Unlike ``keras.callbacks.CSVLogger``, it adds no empty ``val_*`` columns
+    and takes its columns from the file when it exists, which is what a
+    resumed run needs.
+    """
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = Path(path)
+
+    def on_epoch_end(self, epoch, logs=None):
+        append_log_row(self.path, epoch, logs or {})
+
+
+class GANCheckpoint(keras.callbacks.Callback):
+    """Saves everything a resumed run needs after each epoch (see :mod:`keras_gan.checkpoints`).
+
+    Both networks, both optimizers with their iteration counters, the noise
+    generator's state, the epoch, the metric history and the sample grids'
+    latent vectors go into one file, written atomically; ``latest.json``
+    then names it, and only after that are older checkpoints removed. Place
+    it after every callback that adds to the epoch's logs.
 
     Args:
         directory: the checkpoint directory.
         keep: how many recent checkpoints to keep.
+        latent: the sample grids' fixed latent vectors, stored for a resume.
+        history: earlier epochs' logs (name -> list), continued from when resuming.
     """
 
-    def __init__(self, directory, keep: int = 2):
+    def __init__(self, directory, keep: int = 2, latent=None, history: dict | None = None):
         super().__init__()
         self.directory = Path(directory)
         self.keep = keep
+        self.latent = latent
+        self.history = {k: list(v) for k, v in (history or {}).items()}
 
     def on_epoch_end(self, epoch, logs=None):
-        self.directory.mkdir(parents=True, exist_ok=True)
-        name = f"epoch_{epoch + 1:03d}.weights.h5"
-        tmp = self.directory / f".{name}.partial.weights.h5"
-        self.model.save_weights(tmp)
-        os.replace(tmp, self.directory / name)
-        atomic_write_text(self.directory / "latest.json", json.dumps({"epoch": epoch + 1, "weights": name}))
-        for old in sorted(self.directory.glob("epoch_*.weights.h5"))[: -self.keep]:
-            old.unlink()
+        _append_logs(self.history, logs)
+        checkpoints.write(self.model, self.directory, epoch + 1, self.history, self.latent, keep=self.keep)
 
 
 def latest_checkpoint(directory) -> tuple[int, Path] | None:
     """``(epoch, path)`` of the newest complete checkpoint in ``directory``, or None."""
-    index = Path(directory) / "latest.json"
-    if not index.exists():
+    state = checkpoints.latest(directory)
+    return None if state is None else (state.epoch, state.path)
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss or metric became NaN or infinite during training."""
+
+
+def non_finite_logs(logs) -> dict[str, float]:
+    """The entries of ``logs`` that are NaN or infinite, losses first."""
+    bad = {}
+    for key, value in (logs or {}).items():
+        try:
+            value = float(value)
+        except (TypeError, ValueError):  # not a scalar: not a loss either
+            continue
+        if not math.isfinite(value):
+            bad[key] = value
+    return dict(sorted(bad.items(), key=lambda item: "loss" not in item[0]))
+
+
+class TerminateOnNonFinite(keras.callbacks.Callback):
+    """Stops training at the first step whose logs hold a NaN or an infinity.
+
+    Unlike ``keras.callbacks.TerminateOnNaN``, which lets the epoch end (and
+    so lets later callbacks save the broken state), it raises
+    :class:`TrainingDiverged` from inside the step loop: no callback's
+    ``on_epoch_end`` runs for the broken epoch, so it is never checkpointed.
+    The message names the loss and the step.
+    """
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        bad = non_finite_logs(logs)
+        if bad:
+            step = self.epoch * self.params.get("steps", 0) + batch + 1
+            names = ", ".join(f"{key} = {value}" for key, value in bad.items())
+            raise TrainingDiverged(
+                f"training diverged: {names} at epoch {self.epoch + 1}, step {batch + 1} of the epoch "
+                f"(training step {step})"
+            )
+
+
+def discriminator_dominance(history: dict, window: int = 5, min_accuracy: float = 0.95) -> str | None:
+    """Says whether the discriminator has been winning outright for ``window`` epochs.
+
+    That is: its accuracy stayed at or above ``min_accuracy`` in each of the
+    last ``window`` epochs while the generator's loss rose over them (a
+    positive least-squares slope and a last value above the first). The
+    generator then gets little useful gradient and rarely recovers.
+
+    Args:
+        history: metric name -> per-epoch values; reads ``d_accuracy`` and ``g_loss``.
+        window: how many recent epochs to look at.
+        min_accuracy: the accuracy that counts as winning outright.
+
+    Returns:
+        A warning naming the usual remedies, or None when all is well.
+    """
+    accuracy = list(history.get("d_accuracy", []))[-window:]
+    g_loss = list(history.get("g_loss", []))[-window:]
+    if len(accuracy) < window or len(g_loss) < window or window < 2:
         return None
-    entry = json.loads(index.read_text())
-    return int(entry["epoch"]), Path(directory) / entry["weights"]
+    if min(accuracy) < min_accuracy:
+        return None
+    slope = np.polyfit(np.arange(window), np.asarray(g_loss, dtype="float64"), 1)[0]
+    if not (slope > 0 and g_loss[-1] > g_loss[0]):
+        return None
+    return (
+        f"the discriminator is winning outright: d_accuracy >= {min(accuracy):.2f} and g_loss rising "
+        f"from {g_loss[0]:.3g} to {g_loss[-1]:.3g} over the last {window} epochs; usual remedies: "
+        "a lower discriminator learning rate (two time-scale update rule), one-sided label smoothing, "
+        "instance noise, an R1 penalty or spectral normalisation in the discriminator, fewer d_steps"
+    )
+
+
+class DiscriminatorWatch(keras.callbacks.Callback):
+    """Logs a warning (logger ``keras_gan``) when :func:`discriminator_dominance` fires.
+
+    It warns once per stretch: again only after the condition has cleared.
+
+    Args:
+        window: epochs in the stretch.
+        min_accuracy: the discriminator accuracy that counts as winning outright.
+        history: earlier epochs' logs (name -> list), continued from when resuming.
+    """
+
+    def __init__(self, window: int = 5, min_accuracy: float = 0.95, history: dict | None = None):
+        super().__init__()
+        self.window = window
+        self.min_accuracy = min_accuracy
+        self.history = {k: list(v) for k, v in (history or {}).items()}
+        self.warned = False
+
+    def on_epoch_end(self, epoch, logs=None):
+        _append_logs(self.history, logs)
+        message = discriminator_dominance(self.history, self.window, self.min_accuracy)
+        if message and not self.warned:
+            logger.warning("epoch %d: %s", epoch + 1, message)
+        self.warned = message is not None

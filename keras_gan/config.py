@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
+import math
 from typing import Any
 
 from keras_gan import data, losses, networks
@@ -20,6 +20,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     "grid": {"model": "mlp", "epochs": 20, "batch_size": 100, "latent_dim": 2, "steps_per_epoch": 250},
 }
 FOLDER_PRESET: dict[str, Any] = {"model": "dcgan", "epochs": 50, "batch_size": 64, "image_shape": (64, 64, 3)}
+# A .npy array keeps its own shape; use --model mlp for points.
+ARRAY_PRESET: dict[str, Any] = {"model": "dcgan", "epochs": 50, "batch_size": 64}
 
 
 @dataclasses.dataclass
@@ -45,6 +47,13 @@ class TrainConfig:
         out: the run directory.
         samples: images (or points) in each epoch's sample grid.
         overwrite: replace an earlier run in ``out``.
+        skip_invalid: skip (with a warning) files in an image folder that
+            cannot be read as images, instead of stopping.
+        rescale: map data outside the generator's output range (e.g. a
+            ``.npy`` array in [0, 1] for a tanh generator) linearly onto it,
+            instead of only warning.
+        deterministic: turn on TensorFlow's op determinism
+            (``tf.config.experimental.enable_op_determinism``), process-wide.
     """
 
     dataset: str = "mnist-sample"
@@ -63,6 +72,9 @@ class TrainConfig:
     out: str = "runs/latest"
     samples: int = 64
     overwrite: bool = False
+    skip_invalid: bool = False
+    rescale: bool = False
+    deterministic: bool = False
 
     def __post_init__(self):
         if self.image_shape is not None:
@@ -71,10 +83,10 @@ class TrainConfig:
 
     def validate(self) -> None:
         """Checks every field; raises ``ValueError`` naming the first bad one."""
-        if self.dataset not in data.DATASETS and not Path(self.dataset).is_dir():
+        if self.dataset not in data.DATASETS and not data.is_local_dataset(self.dataset):
             raise ValueError(
                 f"unknown dataset {self.dataset!r}; valid datasets: {', '.join(data.DATASETS)}, "
-                "or the path of an image folder"
+                "or the path of an image folder or of a .npy array"
             )
         if self.model not in networks.GENERATORS:
             raise ValueError(f"unknown model {self.model!r}; valid models: {', '.join(networks.GENERATORS)}")
@@ -85,10 +97,19 @@ class TrainConfig:
             _check_positive_int("steps_per_epoch", self.steps_per_epoch)
         for name in ("lr",):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not value > 0:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
                 raise ValueError(f"{name} must be a positive number, got {value!r}")
-        if not 0 <= self.beta_1 < 1:
+        if isinstance(self.beta_1, bool) or not isinstance(self.beta_1, (int, float)) or not 0 <= self.beta_1 < 1:
             raise ValueError(f"beta_1 must lie in [0, 1), got {self.beta_1!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            raise ValueError(f"seed must be an integer in [0, 2**32), got {self.seed!r}")
+        if self.image_shape is not None and (
+            len(self.image_shape) != 3 or min(self.image_shape[:2]) < 1 or self.image_shape[2] not in (1, 3)
+        ):
+            raise ValueError(
+                f"image_shape must be (height, width, channels) with positive sides and 1 or 3 channels, "
+                f"got {self.image_shape}"
+            )
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
@@ -96,6 +117,15 @@ class TrainConfig:
     @classmethod
     def from_json(cls, text: str) -> "TrainConfig":
         """Parses a config written by :meth:`to_json` (data only, never executed)."""
+        values = cls.parse_settings(text)
+        try:
+            return cls(**values)
+        except TypeError as error:  # e.g. "image_shape": 5
+            raise ValueError(f"config has a setting of the wrong type: {error}") from None
+
+    @classmethod
+    def parse_settings(cls, text: str) -> dict[str, Any]:
+        """Reads a JSON object of settings, all or some of the fields; checks only the names."""
         try:
             values = json.loads(text)
         except json.JSONDecodeError as error:
@@ -105,12 +135,12 @@ class TrainConfig:
         unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
         if unknown:
             raise ValueError(f"config has unknown settings: {', '.join(unknown)}")
-        return cls(**values)
+        return values
 
     @classmethod
     def for_dataset(cls, dataset: str = "mnist-sample", **overrides) -> "TrainConfig":
         """The recommended settings for ``dataset``, with ``overrides`` on top."""
-        preset = PRESETS.get(dataset, FOLDER_PRESET)
+        preset = PRESETS.get(dataset, ARRAY_PRESET if dataset.endswith(".npy") else FOLDER_PRESET)
         return cls(**{**preset, "dataset": dataset, **overrides})
 
 

@@ -296,8 +296,9 @@ def load(
     """Loads a dataset by name, ready for training.
 
     Args:
-        name: a key of `DATASETS`, or the path of a folder of images. The keys
-            take precedence over a folder of the same name.
+        name: a key of `DATASETS`, the path of a folder of images, or the
+            path of a `.npy` array (see `load_array`). The keys take
+            precedence over a folder of the same name.
         split: "train", "test" or "all", for the datasets that have splits;
             ignored by mixtures and image folders.
         image_shape: (height, width, channels) to convert images to, e.g.
@@ -332,14 +333,68 @@ def load(
         if image_shape is None:
             raise ValueError(f"loading the image folder {name!r} needs image_shape, e.g. (64, 64, 3)")
         images, labels = load_image_folder(name, image_shape, skip_invalid=skip_invalid), None
+    elif is_local_dataset(name):
+        return load_array(name, image_shape)
     else:
         raise ValueError(
             f"unknown dataset {name!r}: not one of {list(DATASETS)} and not an existing folder "
-            "(the path of a folder of images is also accepted)"
+            "(the path of a folder of images or of a .npy array is also accepted)"
         )
     if image_shape is not None:
         images = resize_images(images, image_shape)
     return Data(scale_images(images), labels, name, "image")
+
+
+def is_local_dataset(name: str) -> bool:
+    """Whether ``name`` is an image folder or a ``.npy`` file that `load` can read."""
+    path = Path(name)
+    return path.is_dir() or (path.suffix == ".npy" and path.is_file())
+
+
+def load_array(path: str | Path, image_shape: tuple[int, int, int] | None = None) -> Data:
+    """Loads samples saved with ``numpy.save``, without unpickling anything.
+
+    ``(N, 2)`` (any ``(N, D)``) arrays are points, taken as they are.
+    ``(N, H, W)`` and ``(N, H, W, C)`` arrays are images: uint8 ones are
+    resized to ``image_shape`` if given and scaled to [-1, 1] like every
+    other image dataset; float ones are taken as they are, so they must
+    already lie in the generator's output range (training checks that, and
+    rescales them when asked).
+
+    Raises:
+        ValueError: an object (pickled) array, a non-numeric one, one with
+            NaN or infinite values, or a shape that is neither points nor images.
+    """
+    path = Path(path)
+    try:
+        x = np.load(path, allow_pickle=False)
+    except ValueError as error:
+        raise ValueError(f"{str(path)!r} cannot be read without unpickling ({error})") from None
+    except OSError as error:
+        raise ValueError(f"{str(path)!r} is not a .npy array file ({error})") from None
+    if not isinstance(x, np.ndarray) or not (np.issubdtype(x.dtype, np.number) and x.dtype.kind != "c"):
+        raise ValueError(f"{str(path)!r} must hold a real-valued numeric array, got dtype {getattr(x, 'dtype', None)}")
+    if x.ndim == 3:
+        x = x[..., np.newaxis]
+    if x.ndim not in (2, 4) or len(x) == 0 or (x.ndim == 4 and x.shape[-1] not in _CHANNELS_TO_MODE):
+        raise ValueError(
+            f"{str(path)!r} holds an array of shape {x.shape}; expected points (N, D) or images "
+            "(N, H, W) / (N, H, W, C) with C 1 or 3"
+        )
+    if x.dtype != np.uint8 and not np.isfinite(x).all():
+        raise ValueError(f"{str(path)!r} holds NaN or infinite values")
+    if x.ndim == 2:
+        return Data(x.astype(np.float32), None, str(path), "points")
+    if x.dtype == np.uint8:
+        if image_shape is not None:
+            x = resize_images(x, image_shape)
+        return Data(scale_images(x), None, str(path), "image")
+    if image_shape is not None and tuple(image_shape) != x.shape[1:]:
+        raise ValueError(
+            f"{str(path)!r} holds float images of shape {x.shape[1:]}; only uint8 images are resized "
+            f"(to {tuple(image_shape)}), so resize them before saving or drop the image size"
+        )
+    return Data(x.astype(np.float32), None, str(path), "image")
 
 
 def _check_split(split: str) -> None:

@@ -308,6 +308,26 @@ class GAN(keras.Model):
             latent = self.latent_vectors(n, seed)
         return predict_in_batches(self.generator, latent, batch_size)
 
+    # ------------------------------------------------------------------ saving
+
+    _SEED_STATE_KEY = "seed_generator_state"
+
+    def save_own_variables(self, store):
+        """Adds the noise generator's state, so ``save_weights`` captures where the noise stream is.
+
+        Keras saves a layer's weights but not its ``SeedGenerator``; without
+        it a reloaded GAN would redraw the latent vectors of the steps it
+        has already trained on.
+        """
+        super().save_own_variables(store)
+        store[self._SEED_STATE_KEY] = self.seed_generator.state
+
+    def load_own_variables(self, store):
+        own = {key: store[key] for key in store.keys() if key != self._SEED_STATE_KEY}
+        super().load_own_variables(own)
+        if self._SEED_STATE_KEY in store.keys():  # absent from files saved before it was added
+            self.seed_generator.state.assign(np.asarray(store[self._SEED_STATE_KEY]))
+
     def get_config(self):
         return {
             "generator": keras.saving.serialize_keras_object(self.generator),

@@ -7,6 +7,8 @@ package. ``run(config)`` does the work and is what tests and notebooks call;
 A run directory holds ``config.json``, ``generator.keras`` (plain
 ``keras.models.load_model`` opens it), ``samples/epoch_NNN.png`` and
 ``samples/progress.gif``, ``losses.png``, ``log.csv`` and ``checkpoints/``.
+``python -m keras_gan.train --resume RUN_DIR`` (``resume(run_dir)``)
+continues one from its last complete checkpoint.
 """
 
 from __future__ import annotations
@@ -16,15 +18,20 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ start-up chatter; exceptions still surface
 
 import argparse  # noqa: E402
+import csv  # noqa: E402
 import dataclasses  # noqa: E402
+import logging  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
-from keras_gan import callbacks, data, losses, networks  # noqa: E402
+from keras_gan import callbacks, checkpoints, data, losses, networks  # noqa: E402
 from keras_gan.config import TrainConfig  # noqa: E402
 from keras_gan.gan import GAN, steps_per_epoch  # noqa: E402
 
@@ -39,6 +46,7 @@ class RunResult:
     out: Path
     history: dict
     seconds: float
+    initial_epoch: int = 0  # epochs already trained when this call started (a resume)
 
 
 def build_gan(config: TrainConfig, sample_shape: tuple) -> GAN:
@@ -76,49 +84,251 @@ def prepare_out_dir(out: Path, overwrite: bool) -> None:
             raise ValueError(f"--out {out} holds files that are not a keras_gan run; refusing to delete them")
 
 
-def run(config: TrainConfig, verbose: int = 2) -> RunResult:
+def numbered_run_dir(out: str | os.PathLike) -> Path:
+    """``out`` if it is free (missing or empty), else the first free ``out-2``, ``out-3``, ..."""
+    out = Path(out)
+    candidate, number = out, 1
+    while candidate.exists() and (not candidate.is_dir() or any(candidate.iterdir())):
+        number += 1
+        candidate = out.with_name(f"{out.name}-{number}")
+    return candidate
+
+
+def output_range(generator: keras.Model) -> tuple[float, float] | None:
+    """The range the generator's final activation maps into, or None when unbounded."""
+    activation = getattr(generator.layers[-1], "activation", None)
+    return {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(getattr(activation, "__name__", None))
+
+
+def check_data_range(x: np.ndarray, generator: keras.Model, rescale: bool = False) -> np.ndarray:
+    """Warns when ``x`` lies outside what ``generator`` can output; rescales it if asked.
+
+    A tanh generator can only produce [-1, 1]: data in [0, 1] or [0, 255]
+    leaves the discriminator an easy win. With ``rescale``, the data's
+    [min, max] is mapped linearly onto the generator's range.
+
+    Returns:
+        ``x``, or its rescaled copy.
+    """
+    bounds = output_range(generator)
+    if bounds is None or len(x) == 0:
+        return x
+    low, high = float(np.min(x)), float(np.max(x))
+    if bounds[0] <= low and high <= bounds[1]:
+        return x
+    if rescale and high > low:
+        warnings.warn(
+            f"data span [{low:.4g}, {high:.4g}]; rescaled linearly onto the generator's output range "
+            f"[{bounds[0]:g}, {bounds[1]:g}]",
+            stacklevel=2,
+        )
+        scaled = (np.asarray(x, dtype=np.float32) - low) / (high - low)
+        return (bounds[0] + scaled * (bounds[1] - bounds[0])).astype(np.float32)
+    warnings.warn(
+        f"data span [{low:.4g}, {high:.4g}] but the generator's output spans only [{bounds[0]:g}, {bounds[1]:g}]; "
+        "scale the data (keras_gan.data.scale_images for uint8 pixels) or pass --rescale / rescale=True",
+        stacklevel=2,
+    )
+    return x
+
+
+@dataclasses.dataclass
+class _Setup:
+    """What a run or a resume builds from a config before writing anything."""
+
+    gan: GAN
+    pipeline: tf.data.Dataset
+    steps: int
+    kind: str
+    modes: np.ndarray | None
+
+
+def _setup(config: TrainConfig) -> _Setup:
+    config.validate()
+    if config.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    keras.utils.set_random_seed(config.seed)
+    dataset = data.load(
+        config.dataset, image_shape=config.image_shape, seed=config.seed, skip_invalid=config.skip_invalid
+    )
+    if config.model == "dcgan" and dataset.kind != "image":
+        raise ValueError(f"model 'dcgan' needs images; dataset {config.dataset!r} holds {dataset.kind}")
+    steps = config.steps_per_epoch or steps_per_epoch(len(dataset.x), config.batch_size)
+    gan = build_gan(config, dataset.sample_shape)
+    x = check_data_range(dataset.x, gan.generator, rescale=config.rescale)
+    pipeline = data.make_dataset(x, config.batch_size, seed=config.seed).repeat()
+    modes = data.mixture(config.dataset)[0] if config.dataset in data.DATASETS and dataset.kind == "points" else None
+    return _Setup(gan, pipeline, steps, dataset.kind, modes)
+
+
+def run(config: TrainConfig, verbose: int = 2, extra_callbacks=()) -> RunResult:
     """Trains the GAN ``config`` describes and writes its run directory.
 
     Everything that can be checked (settings, data, networks) is checked
     before the first file is written.
-    """
-    config.validate()
-    keras.utils.set_random_seed(config.seed)
-    dataset = data.load(config.dataset, image_shape=config.image_shape, seed=config.seed)
-    sample_shape = dataset.sample_shape
-    if config.model == "dcgan" and dataset.kind != "image":
-        raise ValueError(f"model 'dcgan' needs images; dataset {config.dataset!r} holds {dataset.kind}")
-    steps = config.steps_per_epoch or steps_per_epoch(len(dataset.x), config.batch_size)
-    pipeline = data.make_dataset(dataset.x, config.batch_size, seed=config.seed).repeat()
-    gan = build_gan(config, sample_shape)
 
+    Args:
+        config: the settings.
+        verbose: Keras's ``fit`` verbosity (0 silent, 2 one line per epoch).
+        extra_callbacks: more Keras callbacks, run before the run
+            directory's own (so that what they add to the logs is logged
+            and checkpointed).
+
+    Raises:
+        ValueError: a bad setting, dataset or output directory.
+        callbacks.TrainingDiverged: a loss became NaN or infinite; the run
+            directory keeps the last good epoch.
+    """
+    setup = _setup(config)
     out = Path(config.out)
     prepare_out_dir(out, config.overwrite)
     if out.exists():
         shutil.rmtree(out)
     (out / "samples").mkdir(parents=True)
     callbacks.atomic_write_text(out / "config.json", config.to_json())
+    grid_latent = setup.gan.latent_vectors(config.samples if setup.kind == "image" else 1000, seed=config.seed)
+    return _train(config, setup, out, 0, {}, grid_latent, verbose, extra_callbacks)
 
-    modes = data.mixture(config.dataset)[0] if dataset.kind == "points" else None
-    grid_latent = gan.latent_vectors(config.samples if dataset.kind == "image" else 1000, seed=config.seed)
-    history_plot = callbacks.HistoryPlot(out / "losses.png")
+
+def load_config(run_dir: str | os.PathLike) -> TrainConfig:
+    """The settings in ``RUN_DIR/config.json`` (parsed as data, never executed)."""
+    path = Path(run_dir) / "config.json"
+    if not path.is_file():
+        raise ValueError(f"{run_dir} is not a keras_gan run directory (no config.json)")
+    try:
+        return TrainConfig.from_json(path.read_text())
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
+
+
+def resume(run_dir: str | os.PathLike, epochs: int | None = None, verbose: int = 2, extra_callbacks=()) -> RunResult:
+    """Continues the run in ``run_dir`` from its last complete checkpoint.
+
+    The settings come from ``RUN_DIR/config.json``; ``epochs`` may raise
+    their epoch count to train further (``config.json`` is then updated).
+    Networks, optimizers (iteration counters included), the noise
+    generator's state, the metric history and the sample grids' latent
+    vectors come from the checkpoint; the data pipeline skips the batches
+    the finished epochs used, so a resumed run draws the same batches and
+    noise as one that was never stopped. Anything written after the
+    checkpoint (leftover ``.partial`` files, later checkpoints, sample grids
+    and ``log.csv`` rows, a torn last line) is discarded first. A run that
+    already reached its epoch count only gets its ``generator.keras`` and
+    ``progress.gif`` rewritten.
+
+    Raises:
+        ValueError: no run there, no complete checkpoint, a malformed
+            ``config.json``, or ``epochs`` below the epochs already trained.
+        callbacks.TrainingDiverged: as for :func:`run`.
+    """
+    run_dir = Path(run_dir)
+    config = load_config(run_dir)
+    state = checkpoints.latest(run_dir / "checkpoints")
+    if state is None:
+        raise ValueError(
+            f"{run_dir} holds no complete checkpoint to resume from (it stopped before its first epoch ended); "
+            "start it again with --overwrite"
+        )
+    if epochs is not None and epochs < state.epoch:
+        raise ValueError(f"--epochs {epochs} is fewer than the {state.epoch} epochs {run_dir} has already trained")
+    changed = {"out": str(run_dir), "epochs": epochs or config.epochs}
+    updated = dataclasses.replace(config, **changed)
+    setup = _setup(updated)
+    try:
+        setup.gan.load_weights(state.path)
+    except ValueError as error:
+        raise ValueError(
+            f"checkpoint {state.path} does not fit the networks {run_dir}/config.json describes: {error}"
+        ) from None
+    _rewind(run_dir, state)
+    if updated != config:
+        callbacks.atomic_write_text(run_dir / "config.json", updated.to_json())
+    grid_latent = state.latent
+    if grid_latent is None:
+        grid_latent = setup.gan.latent_vectors(config.samples if setup.kind == "image" else 1000, seed=config.seed)
+    return _train(updated, setup, run_dir, state.epoch, state.history, grid_latent, verbose, extra_callbacks)
+
+
+def _rewind(run_dir: Path, state: checkpoints.CheckpointState) -> None:
+    """Drops whatever a stopped run wrote after the checkpoint it resumes from."""
+    checkpoints.discard_after(run_dir / "checkpoints", state.epoch)
+    for leftover in [*run_dir.glob(".*.partial*"), *(run_dir / "samples").glob(".*.partial*")]:
+        leftover.unlink()
+    for grid in (run_dir / "samples").glob("epoch_*.png"):
+        if grid.stem.split("_")[-1].isdigit() and int(grid.stem.split("_")[-1]) > state.epoch:
+            grid.unlink()
+    _rewind_log(run_dir / "log.csv", state.epoch, state.history)
+
+
+def _rewind_log(path: Path, epoch: int, history: dict) -> None:
+    """Keeps ``log.csv``'s rows of epochs before ``epoch``; rebuilds it from ``history`` if they are not all there.
+
+    A run killed while appending leaves a torn last line; killed between
+    logging an epoch and checkpointing it, a row the resumed run will write
+    again. Both go.
+    """
+    header, rows = None, []
+    if path.is_file():
+        with open(path, newline="") as file:
+            reader = csv.reader(file)
+            header = next(reader, None)
+            rows = [row for row in reader if header and len(row) == len(header) and row[0].isdigit()]
+    rows = [row for row in rows if int(row[0]) < epoch]
+    if header is None or [int(row[0]) for row in rows] != list(range(epoch)):
+        header = ["epoch", *sorted(history)]
+        rows = [[str(i), *(repr(history[key][i]) for key in sorted(history))] for i in range(epoch)]
+    lines = [",".join(header), *(",".join(row) for row in rows)]
+    callbacks.atomic_write_text(path, "\n".join(lines) + "\n")
+
+
+def _train(config, setup, out, initial_epoch, history, grid_latent, verbose, extra_callbacks) -> RunResult:
+    gan = setup.gan
+    # The repeated pipeline's position: skipping the batches already trained on
+    # makes a resumed run see the batches an uninterrupted one would.
+    pipeline = setup.pipeline.skip(initial_epoch * setup.steps) if initial_epoch else setup.pipeline
+    history_plot = callbacks.HistoryPlot(out / "losses.png", history)
     started = time.perf_counter()
-    gan.fit(
-        pipeline,
-        epochs=config.epochs,
-        steps_per_epoch=steps,
-        verbose=verbose,
-        shuffle=False,
-        callbacks=[
-            callbacks.SampleGrid(out / "samples", grid_latent, modes=modes),
-            history_plot,
-            keras.callbacks.CSVLogger(str(out / "log.csv")),
-            callbacks.GANCheckpoint(out / "checkpoints"),
-        ],
-    )
+    try:
+        gan.fit(
+            pipeline,
+            epochs=config.epochs,
+            initial_epoch=initial_epoch,
+            steps_per_epoch=setup.steps,
+            verbose=verbose,
+            shuffle=False,
+            callbacks=[
+                *extra_callbacks,
+                # First, so that a broken epoch ends before anything below saves it.
+                callbacks.TerminateOnNonFinite(),
+                callbacks.SampleGrid(out / "samples", grid_latent, modes=setup.modes),
+                history_plot,
+                callbacks.DiscriminatorWatch(history=history),
+                callbacks.CSVLog(out / "log.csv"),
+                callbacks.GANCheckpoint(out / "checkpoints", latent=grid_latent, history=history),
+            ],
+        )
+    except callbacks.TrainingDiverged as error:
+        raise callbacks.TrainingDiverged(f"{error}; {_keep_last_good(gan, out)}") from None
     seconds = time.perf_counter() - started
+    _save_generator(gan, out)
+    return RunResult(gan=gan, out=out, history=history_plot.history, seconds=seconds, initial_epoch=initial_epoch)
+
+
+def _save_generator(gan: GAN, out: Path) -> None:
     callbacks.save_generator(gan.generator, out / "generator.keras")
-    return RunResult(gan=gan, out=out, history=history_plot.history, seconds=seconds)
+
+
+def _keep_last_good(gan: GAN, out: Path) -> str:
+    """After a divergence: ``generator.keras`` from the last good checkpoint; says what the run directory holds."""
+    state = checkpoints.latest(out / "checkpoints")
+    if state is None:
+        return f"no epoch had completed, so {out} holds no checkpoint and no generator.keras"
+    gan.load_weights(state.path)
+    _save_generator(gan, out)
+    return (
+        f"{out}/generator.keras and {out}/checkpoints/ hold epoch {state.epoch}, the last good one "
+        "(resuming would repeat the same steps: start again with a lower --lr)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -143,34 +353,105 @@ def build_parser() -> argparse.ArgumentParser:
     add("--seed", type=int, help="random seed (default 0)")
     add("--out", help="run directory (default runs/<dataset>)")
     add("--overwrite", action="store_true", help="replace an earlier run in --out")
+    add("--new", action="store_true", help="if --out holds a run, write to the first free OUT-2, OUT-3, ...")
+    add("--skip-invalid", action="store_true", help="skip image files that cannot be read, with a warning")
+    add("--rescale", action="store_true", help="map data outside the generator's output range onto it")
+    add("--deterministic", action="store_true", help="TensorFlow op determinism (repeatable, slower)")
+    add("--config", metavar="FILE", help="JSON settings (e.g. a run's config.json); flags given win over it")
+    add(
+        "--resume",
+        metavar="RUN_DIR",
+        help="continue RUN_DIR from its last checkpoint with its config.json; only --epochs (to train further) "
+        "and --quiet may be given with it",
+    )
     add("--quiet", action="store_true", help="no per-epoch progress lines")
     return parser
 
 
+_RESUME_FLAGS = {"resume", "epochs", "quiet"}
+
+
+def _given(args: argparse.Namespace) -> dict:
+    """The flags given on the command line: those whose value differs from the parser's default."""
+    defaults = vars(build_parser().parse_args([]))
+    return {key: value for key, value in vars(args).items() if value != defaults.get(key)}
+
+
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    """Preset for the dataset, then every flag the user gave on top."""
-    overrides = {
-        key: value
-        for key, value in vars(args).items()
-        if value is not None and key not in ("dataset", "image_size", "quiet")
-    }
-    overrides.setdefault("out", str(Path("runs") / Path(args.dataset).name))
+    """Preset for the dataset, then the ``--config`` file's settings, then every flag given."""
+    given = _given(args)
+    settings = {}
+    if args.config is not None:
+        try:
+            text = Path(args.config).read_text()
+        except OSError as error:
+            raise ValueError(f"cannot read --config {args.config}: {error.strerror}") from None
+        try:
+            settings = TrainConfig.parse_settings(text)
+        except ValueError as error:
+            raise ValueError(f"--config {args.config}: {error}") from None
+    fields = {field.name for field in dataclasses.fields(TrainConfig)}
+    settings.update({key: value for key, value in given.items() if key in fields and key != "dataset"})
+    dataset = given.get("dataset", settings.pop("dataset", args.dataset))
+    settings.setdefault("out", str(Path("runs") / Path(dataset).name))
     if args.image_size is not None:
-        channels = 1 if args.dataset in ("mnist-sample", "mnist", "fashion_mnist") else 3
-        overrides["image_shape"] = (args.image_size, args.image_size, channels)
-    return TrainConfig.for_dataset(args.dataset, **overrides)
+        channels = 1 if dataset in ("mnist-sample", "mnist", "fashion_mnist") else 3
+        settings["image_shape"] = (args.image_size, args.image_size, channels)
+    if args.new:
+        if settings.get("overwrite"):
+            raise ValueError("--new and --overwrite contradict each other; choose one")
+        settings["out"] = str(numbered_run_dir(settings["out"]))
+    try:
+        return TrainConfig.for_dataset(dataset, **settings)
+    except TypeError as error:  # a --config value of the wrong type
+        raise ValueError(f"--config {args.config}: {error}") from None
+
+
+def _print_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"warning: {message}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The CLI. Exit codes: 0 done, 2 bad input (nothing written), 3 training diverged, 130 interrupted."""
     args = build_parser().parse_args(argv)
-    try:
-        config = config_from_args(args)
-        result = run(config, verbose=0 if args.quiet else 2)
-    except (ValueError, data.DatasetUnavailableError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    if not logging.getLogger("keras_gan").handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("warning: %(message)s"))
+        logging.getLogger("keras_gan").addHandler(handler)
+    with warnings.catch_warnings():
+        warnings.showwarning = _print_warning
+        out = args.resume or "RUN_DIR"
+        try:
+            if args.resume is not None:
+                refused = sorted(set(_given(args)) - _RESUME_FLAGS)
+                if refused:
+                    flags = ", ".join("--" + key.replace("_", "-") for key in refused)
+                    raise ValueError(
+                        f"--resume continues with the settings in {args.resume}/config.json; "
+                        f"only --epochs may change them, not {flags}"
+                    )
+                result = resume(args.resume, epochs=args.epochs, verbose=0 if args.quiet else 2)
+            else:
+                config = config_from_args(args)
+                out = config.out
+                result = run(config, verbose=0 if args.quiet else 2)
+        except (ValueError, OSError, data.DatasetUnavailableError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        except callbacks.TrainingDiverged as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 3
+        except KeyboardInterrupt:
+            print(f"interrupted; continue with: python -m keras_gan.train --resume {out}", file=sys.stderr)
+            return 130
     out = result.out
-    print(f"trained in {result.seconds:.0f} s; wrote {out}/")
+    epochs = len(next(iter(result.history.values()), []))
+    if result.initial_epoch == epochs:
+        print(f"{out} had already trained all {epochs} epochs (pass --epochs to train further); rewrote its generator")
+    elif result.initial_epoch:
+        print(f"resumed after epoch {result.initial_epoch}; trained to epoch {epochs} in {result.seconds:.0f} s; wrote {out}/")
+    else:
+        print(f"trained in {result.seconds:.0f} s; wrote {out}/")
     for name, what in [
         ("generator.keras", "the generator (keras.models.load_model opens it)"),
         ("samples/", "a sample grid per epoch and progress.gif"),
