@@ -20,6 +20,8 @@ from typing import Sequence
 import keras
 from keras import layers
 
+from keras_gan.layers import SpectralNormalization
+
 _INIT = keras.initializers.RandomNormal(0.0, 0.02)
 
 
@@ -48,7 +50,7 @@ def dcgan_generator(
     latent_dim: int = 100,
     image_shape: Sequence[int] = (28, 28, 1),
     base_filters: int = 64,
-    kernel_size: int = 4,
+    kernel_size: int = 5,
     name: str = "dcgan_generator",
 ) -> keras.Model:
     """Builds a DCGAN generator ``z -> image`` with outputs in [-1, 1].
@@ -58,15 +60,16 @@ def dcgan_generator(
         image_shape: ``(H, W, C)``, square, H = 4..7 times a power of two.
         base_filters: filters of the last hidden layer; each earlier layer
             doubles them.
-        kernel_size: transposed-convolution kernel (4 divides the stride,
-            which avoids checkerboard artefacts).
+        kernel_size: transposed-convolution kernel; 5, as in Radford et
+            al.'s code, drew recognisable digits from the MNIST sample in
+            fewer steps than 4 did here (same seed, 1,500 steps).
         name: model name.
     """
     z = keras.Input((latent_dim,), name="z")
     return keras.Model(z, upsample_to_image(z, image_shape, base_filters, kernel_size), name=name)
 
 
-def upsample_to_image(vector, image_shape: Sequence[int], base_filters: int = 64, kernel_size: int = 4):
+def upsample_to_image(vector, image_shape: Sequence[int], base_filters: int = 64, kernel_size: int = 5):
     """The DCGAN generator's layers on a symbolic ``vector``; returns the image tensor.
 
     A building block for generators whose input is more than a latent vector
@@ -99,7 +102,7 @@ def upsample_to_image(vector, image_shape: Sequence[int], base_filters: int = 64
 def dcgan_discriminator(
     image_shape: Sequence[int] = (28, 28, 1),
     base_filters: int = 64,
-    kernel_size: int = 4,
+    kernel_size: int = 5,
     normalization: str | None = None,
     spectral_norm: bool = False,
     dropout: float = 0.0,
@@ -115,14 +118,16 @@ def dcgan_discriminator(
         normalization: ``None`` (default, see the module docstring),
             ``"batch"`` or ``"layer"``; never on the first layer.
         spectral_norm: wrap every convolution and the dense head in
-            ``keras.layers.SpectralNormalization`` (Miyato et al. 2018).
+            ``keras.layers.SpectralNormalization`` (Miyato et al. 2018), in the
+            form that stays still while the discriminator is frozen
+            (``keras_gan.layers.SpectralNormalization``).
         dropout: dropout rate after each LeakyReLU.
         name: model name.
     """
     _check_image_shape(image_shape)
     image = keras.Input(tuple(image_shape), name="image")
     features = downsample_to_features(image, base_filters, kernel_size, normalization, spectral_norm, dropout)
-    wrap = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
+    wrap = SpectralNormalization if spectral_norm else (lambda layer: layer)
     logit = wrap(layers.Dense(1, kernel_initializer=_INIT, dtype="float32"))(features)
     return keras.Model(image, logit, name=name)
 
@@ -130,7 +135,7 @@ def dcgan_discriminator(
 def downsample_to_features(
     image,
     base_filters: int = 64,
-    kernel_size: int = 4,
+    kernel_size: int = 5,
     normalization: str | None = None,
     spectral_norm: bool = False,
     dropout: float = 0.0,
@@ -147,7 +152,7 @@ def downsample_to_features(
     if normalization not in norms:
         raise ValueError(f"unknown normalization {normalization!r}; valid: None, 'batch', 'layer'")
     norm = norms[normalization]
-    wrap = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
+    wrap = SpectralNormalization if spectral_norm else (lambda layer: layer)
 
     x = image
     filters = base_filters
