@@ -17,6 +17,8 @@ training mode (batch statistics, dropout) and its variables get updated.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import math
 
 import keras
@@ -24,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_gan import layers as layers_lib
 from keras_gan import losses as losses_lib
 
 
@@ -56,7 +59,29 @@ class GAN(keras.Model):
         latent_dim: size of the latent vector; read from the generator's
             input when omitted.
         seed: seeds the latent noise drawn during training.
+        pack: PacGAN packing (Lin et al. 2018): the discriminator judges
+            ``pack`` samples at once, concatenated along the last axis, so
+            its input has ``pack`` times the sample's channels and batches
+            must be multiples of ``pack``. 1 is no packing.
+        diffaugment: a DiffAugment policy (Zhao et al. 2020) such as
+            ``"color,translation,cutout"``, applied to the real and the
+            generated images the discriminator sees, in both phases.
+        instance_noise: initial standard deviation of the Gaussian noise
+            added to every discriminator input in training (Sonderby et al.
+            2016); 0 is none.
+        instance_noise_steps: training steps over which that noise decays
+            linearly to zero (needed when ``instance_noise`` > 0). Read from
+            the generator optimizer's ``iterations``, so it survives
+            compilation and checkpoints.
+        ema: decay of an exponential moving average of the generator's
+            weights (e.g. 0.999; Karras et al. 2018, Yazici et al. 2019).
+            When set, ``ema_generator`` holds the average and ``generate``
+            samples from it. ``None`` is off.
         name: model name.
+
+    The loss-side options (gradient penalty, R1, weight clipping, label
+    smoothing) are arguments of :meth:`compile`; these ones change what the
+    discriminator sees or what is sampled, so they belong to the model.
 
     Example:
         >>> gan = GAN(networks.dcgan_generator(100, (28, 28, 1)),
@@ -74,28 +99,45 @@ class GAN(keras.Model):
         *,
         latent_dim: int | None = None,
         seed: int | None = None,
+        pack: int = 1,
+        diffaugment: str | None = None,
+        instance_noise: float = 0.0,
+        instance_noise_steps: int | None = None,
+        ema: float | None = None,
         name: str = "gan",
         **kwargs,
     ):
         super().__init__(name=name, **kwargs)
         if not isinstance(d_steps, (int, np.integer)) or isinstance(d_steps, bool) or d_steps < 1:
             raise ValueError(f"d_steps must be a positive integer, got {d_steps!r}")
+        if not isinstance(pack, (int, np.integer)) or isinstance(pack, bool) or pack < 1:
+            raise ValueError(f"pack must be a positive integer, got {pack!r}")
+        if ema is not None and not 0 < ema < 1:
+            raise ValueError(f"ema must be a decay in (0, 1), e.g. 0.999, got {ema!r}")
         self.generator = generator
         self.discriminator = discriminator
         self.d_steps = int(d_steps)
         self.latent_dim = int(latent_dim or generator.inputs[0].shape[-1])
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self.pack = int(pack)
+        self.diffaugment = diffaugment or None
+        self.instance_noise = float(instance_noise)
+        self.instance_noise_steps = instance_noise_steps
+        self.ema = ema
         self._check_networks()
+        self.input_layers = self.build_input_layers()
 
         self.discriminator.trainable = False
         self.combined = self.build_combined()
+        self.ema_generator = self._build_ema_generator() if ema is not None else None
 
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
         self.d_accuracy_tracker = keras.metrics.Mean(name="d_accuracy")
+        self.d_penalty_tracker = keras.metrics.Mean(name="d_penalty")
         # Both networks arrive built; nothing is left to infer from data.
         self.built = True
 
@@ -117,13 +159,100 @@ class GAN(keras.Model):
             )
 
     def discriminator_input_shape(self) -> tuple:
-        """The sample shape the generator must produce for this discriminator."""
-        return _sample_shape(self.discriminator.inputs[0])
+        """The sample shape the generator must produce for this discriminator.
+
+        With packing, the discriminator's input has ``pack`` times the
+        sample's channels.
+        """
+        shape = _sample_shape(self.discriminator.inputs[0])
+        if self.pack > 1:
+            if shape[-1] is None or shape[-1] % self.pack:
+                raise ValueError(
+                    f"discriminator input shape {shape} cannot judge pack={self.pack} samples at once: "
+                    f"its last axis must be {self.pack} times the samples' channels"
+                )
+            shape = shape[:-1] + (shape[-1] // self.pack,)
+        return shape
+
+    def build_input_layers(self) -> list:
+        """The layers between samples and the discriminator: augment, noise, pack."""
+        input_layers = []
+        if self.diffaugment:
+            if len(self.discriminator_input_shape()) != 3:
+                raise ValueError(
+                    f"diffaugment needs image samples (H, W, C); this GAN's samples have shape "
+                    f"{self.discriminator_input_shape()}"
+                )
+            input_layers.append(layers_lib.DiffAugment(self.diffaugment, seed=self._derived_seed(1)))
+        if self.instance_noise:
+            if not self.instance_noise > 0:
+                raise ValueError(f"instance_noise must be a non-negative standard deviation, got {self.instance_noise!r}")
+            if not isinstance(self.instance_noise_steps, (int, np.integer)) or self.instance_noise_steps < 1:
+                raise ValueError(
+                    "instance_noise needs instance_noise_steps, the positive number of training steps "
+                    f"over which it decays to zero; got {self.instance_noise_steps!r}"
+                )
+            input_layers.append(
+                layers_lib.InstanceNoise(
+                    self.instance_noise, self.instance_noise_steps, self._training_step, seed=self._derived_seed(2)
+                )
+            )
+        if self.pack > 1:
+            input_layers.append(layers_lib.Pack(self.pack))
+        return input_layers
+
+    def _derived_seed(self, offset: int) -> int | None:
+        return None if self.seed is None else self.seed + offset
+
+    def _training_step(self):
+        # The generator's optimizer counts training steps (``fit`` sets it as
+        # the model's optimizer); read inside the compiled step.
+        optimizer = getattr(self, "g_optimizer", None)
+        return optimizer.iterations if optimizer is not None else 0
+
+    def discriminator_inputs(self, samples, training=None):
+        """What the discriminator sees of ``samples``: augmented, noised, packed.
+
+        Subclasses that override :meth:`build_combined` call this between
+        the generator and the discriminator, so that the options apply in the
+        generator phase too.
+        """
+        for layer in self.input_layers:
+            samples = layer(samples) if training is None else layer(samples, training=training)
+        return samples
 
     def build_combined(self) -> keras.Model:
         """Stacks ``z -> D(G(z))`` as a functional model; D is already frozen."""
         z = keras.Input((self.latent_dim,), name="z")
-        return keras.Model(z, self.discriminator(self.generator(z)), name="combined")
+        logits = self.discriminator(self.discriminator_inputs(self.generator(z)))
+        return keras.Model(z, logits, name="combined")
+
+    def _build_ema_generator(self) -> keras.Model:
+        try:
+            shadow = keras.models.clone_model(self.generator)
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"ema needs a generator that keras.models.clone_model can copy: {error}") from None
+        shadow.set_weights(self.generator.get_weights())
+        shadow.trainable = False
+        return shadow
+
+    @property
+    def sampling_generator(self) -> keras.Model:
+        """The generator that ``generate`` uses: the moving average when ``ema`` is on."""
+        return self.generator if self.ema_generator is None else self.ema_generator
+
+    def update_ema(self):
+        """``shadow = ema * shadow + (1 - ema) * weight`` for every trainable weight.
+
+        Non-trainable weights (batch-norm statistics) are copied, as in
+        StyleGAN's moving average: they describe the current generator.
+        """
+        decay = self.ema
+        for shadow, weight in zip(self.ema_generator.weights, self.generator.weights):
+            if weight.trainable:
+                shadow.assign(decay * shadow + (1.0 - decay) * weight)
+            else:
+                shadow.assign(weight)
 
     def call(self, inputs, training=False):
         """Runs the generator (needed by ``tf.distribute`` and ``summary``)."""
@@ -138,26 +267,76 @@ class GAN(keras.Model):
             self.d_real_tracker,
             self.d_fake_tracker,
             self.d_accuracy_tracker,
-        ]
+        ] + ([self.d_penalty_tracker] if self._has_penalty else [])
+
+    @property
+    def _has_penalty(self) -> bool:
+        return bool(getattr(self, "gp_weight", 0.0) or getattr(self, "r1_gamma", 0.0))
 
     def compile(
         self,
         d_optimizer: keras.optimizers.Optimizer | None = None,
         g_optimizer: keras.optimizers.Optimizer | None = None,
         loss: str | losses_lib.LossPair = "non_saturating",
+        *,
+        gp_weight: float | None = None,
+        r1_gamma: float = 0.0,
+        clip_value: float | None = None,
+        label_smoothing: float = 0.0,
         **kwargs,
     ):
-        """Sets the two optimizers and the loss family.
+        """Sets the two optimizers, the loss family and the discriminator's regularisers.
 
         Args:
             d_optimizer: updates the discriminator; Adam(2e-4, beta_1=0.5)
-                (Radford et al. 2015) when omitted.
+                (Radford et al. 2015) when omitted. Two optimizers with
+                different learning rates give the two time-scale update rule
+                (Heusel et al. 2017).
             g_optimizer: updates the generator; the same default.
             loss: a name from ``keras_gan.losses.LOSSES`` or a ``LossPair``.
+            gp_weight: lambda of the WGAN-GP gradient penalty (Gulrajani et
+                al. 2017) on interpolates between real and generated
+                samples; ``None`` takes the loss family's own (10 for
+                ``wgan_gp``, 0 otherwise).
+            r1_gamma: gamma of the R1 penalty ``gamma / 2 * E||grad D(x)||^2``
+                on real data (Mescheder et al. 2018); 0 is off.
+            clip_value: clip every discriminator weight to
+                ``[-clip_value, clip_value]`` after each of its updates (the
+                original WGAN's Lipschitz constraint, c = 0.01 there);
+                ``None`` is off.
+            label_smoothing: one-sided label smoothing (Salimans et al.
+                2016): the real target becomes ``1 - label_smoothing``; only
+                for the probabilistic losses (minimax, non_saturating).
             **kwargs: passed to ``keras.Model.compile`` (``jit_compile``,
                 ``steps_per_execution``, ...).
+
+        Both penalties are computed on what the discriminator sees (after
+        augmentation, noise and packing) and reported as ``d_penalty``;
+        ``d_loss`` is the total the discriminator descends.
         """
-        self.loss_pair = losses_lib.get(loss)
+        pair = losses_lib.get(loss)
+        gp_weight = pair.gp_weight if gp_weight is None else gp_weight
+        for option, value in (("gp_weight", gp_weight), ("r1_gamma", r1_gamma)):
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{option} must be a non-negative number, got {value!r}")
+        if clip_value is not None and not clip_value > 0:
+            raise ValueError(f"clip_value must be a positive number or None, got {clip_value!r}")
+        if not 0 <= label_smoothing < 1:
+            raise ValueError(f"label_smoothing must lie in [0, 1), got {label_smoothing!r}")
+        if label_smoothing:
+            if not pair.supports_label_smoothing:
+                valid = sorted(name for name, p in losses_lib.LOSSES.items() if p.supports_label_smoothing)
+                raise ValueError(
+                    f"label_smoothing needs a probabilistic loss ({', '.join(valid)}); got loss {pair.name!r}"
+                )
+            pair = dataclasses.replace(
+                pair, discriminator=functools.partial(pair.discriminator, label_smoothing=label_smoothing)
+            )
+        self.loss_pair = pair
+        self.gp_weight = float(gp_weight)
+        self.r1_gamma = float(r1_gamma)
+        self.clip_value = clip_value
+        self.label_smoothing = float(label_smoothing)
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
         if self.d_optimizer is self.g_optimizer:
@@ -233,14 +412,48 @@ class GAN(keras.Model):
         batch_size = ops.shape(real)[0]
         fake = self.generator(self.generator_inputs(batch_size, condition), training=True)
         fake = ops.stop_gradient(fake)
+        if self.pack > 1 and condition is not None:
+            raise ValueError("pack > 1 is not supported for a conditional GAN: the condition would need packing too")
+        real = self.discriminator_inputs(real, training=True)
+        fake = self.discriminator_inputs(fake, training=True)
         with _unfrozen(self.discriminator):
             variables = self.discriminator.trainable_variables
             with tf.GradientTape() as tape:
                 loss, real_logits, fake_logits = self.discriminator_loss(real, fake, condition)
+                if self._has_penalty:
+                    penalty = self.discriminator_penalty(real, fake, condition)
+                    loss = loss + penalty
                 scaled = self._scale_for_replicas(loss)
             grads = tape.gradient(scaled, variables)
             self.d_optimizer.apply(grads, variables)
+            if self.clip_value is not None:
+                for variable in variables:
+                    variable.assign(ops.clip(variable, -self.clip_value, self.clip_value))
         self._track_discriminator(loss, real_logits, fake_logits)
+        if self._has_penalty:
+            self.d_penalty_tracker.update_state(penalty)
+
+    def discriminator_penalty(self, real, fake, condition):
+        """``gp_weight * GP + r1_gamma / 2 * R1`` on what the discriminator sees.
+
+        Called inside the discriminator phase's tape (the penalties open
+        their own, nested tapes for the input gradients), only when one of
+        the two weights is non-zero. Runs the discriminator through
+        :meth:`discriminate`, so a subclass that shows it a condition gets
+        the penalties as they are. With packing, each packed input is one
+        example: one interpolation coefficient per judgement.
+        """
+
+        def critic(samples):
+            return self.discriminate(samples, condition, training=True)
+
+        penalty = 0.0
+        if self.gp_weight:
+            alpha = keras.random.uniform((ops.shape(real)[0],), seed=self.seed_generator)
+            penalty += self.gp_weight * losses_lib.gradient_penalty(critic, real, fake, alpha)
+        if self.r1_gamma:
+            penalty += 0.5 * self.r1_gamma * losses_lib.r1_penalty(critic, real)
+        return penalty
 
     def _track_discriminator(self, loss, real_logits, fake_logits):
         real_score = ops.cast(self.loss_pair.score(real_logits), "float32")
@@ -267,6 +480,8 @@ class GAN(keras.Model):
             scaled = self._scale_for_replicas(loss)
         grads = tape.gradient(scaled, variables)
         self.g_optimizer.apply(grads, variables)
+        if self.ema_generator is not None:
+            self.update_ema()
         self.g_loss_tracker.update_state(loss)
 
     def train_step(self, data):
@@ -280,8 +495,8 @@ class GAN(keras.Model):
         """Scores held-out real data against fresh samples; no weights change."""
         real, condition = self.unpack(data)
         fake = self.generator(self.generator_inputs(ops.shape(real)[0], condition), training=False)
-        real_logits = self.discriminate(real, condition, training=False)
-        fake_logits = self.discriminate(fake, condition, training=False)
+        real_logits = self.discriminate(self.discriminator_inputs(real, training=False), condition, training=False)
+        fake_logits = self.discriminate(self.discriminator_inputs(fake, training=False), condition, training=False)
         self._track_discriminator(self.loss_pair.discriminator(real_logits, fake_logits), real_logits, fake_logits)
         self.g_loss_tracker.update_state(self.loss_pair.generator(fake_logits))
         return {m.name: m.result() for m in self.metrics}
@@ -306,7 +521,7 @@ class GAN(keras.Model):
             if n < 1:
                 raise ValueError(f"n must be a positive number of samples, got {n}")
             latent = self.latent_vectors(n, seed)
-        return predict_in_batches(self.generator, latent, batch_size)
+        return predict_in_batches(self.sampling_generator, latent, batch_size)
 
     # ------------------------------------------------------------------ saving
 
@@ -335,6 +550,11 @@ class GAN(keras.Model):
             "d_steps": self.d_steps,
             "latent_dim": self.latent_dim,
             "seed": self.seed,
+            "pack": self.pack,
+            "diffaugment": self.diffaugment,
+            "instance_noise": self.instance_noise,
+            "instance_noise_steps": self.instance_noise_steps,
+            "ema": self.ema,
             "name": self.name,
         }
 

@@ -7,6 +7,27 @@ discriminator's raw (pre-sigmoid) output, averaged over the batch. A
 so the training step can report ``d_real``, ``d_fake`` and ``d_accuracy`` for
 any family. ``LOSSES`` is the registry and :func:`get` looks names up.
 
+What the reported numbers mean, per family (``d_accuracy`` is the share of
+real samples scored above the threshold and generated ones below it):
+
+- minimax, non_saturating: ``d_real``/``d_fake`` are the mean D(x) =
+  sigmoid(logit) on real / generated samples; threshold 1/2.
+- least_squares: the mean raw output, whose targets are 1 (real) and
+  0 (generated); threshold 1/2, the midpoint.
+- wasserstein, wgan_gp: the mean critic score, unbounded; threshold 0.
+- hinge: the mean raw score, whose margins are +1 and -1; threshold 0.
+
+For a critic (wasserstein, wgan_gp), only differences of scores mean
+anything: ``d_real - d_fake`` is the critic's estimate of the Wasserstein
+distance (up to the Lipschitz constant) and should shrink as the generator
+improves; the scores' level drifts freely, so ``d_accuracy`` around a fixed
+threshold of 0 is only a rough sign of which side of the critic's scale a
+batch lands on. For hinge, ``d_real > 1`` and ``d_fake < -1`` mean the
+discriminator is past its margins on that batch.
+
+The module also holds the two input-gradient penalties of the
+discriminator, :func:`gradient_penalty` (WGAN-GP) and :func:`r1_penalty`.
+
 Example:
     >>> from keras_gan import losses
     >>> pair = losses.get("non_saturating")
@@ -18,6 +39,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
+import tensorflow as tf
 from keras import ops
 
 
@@ -31,7 +53,7 @@ def _log_one_minus_sigmoid(logits):
     return -ops.softplus(logits)
 
 
-def minimax_discriminator_loss(real_logits, fake_logits):
+def minimax_discriminator_loss(real_logits, fake_logits, label_smoothing: float = 0.0):
     """Discriminator loss of the original minimax game (Goodfellow et al. 2014).
 
     The discriminator ascends ``V = E[log D(x)] + E[log(1 - D(G(z)))]``, so it
@@ -41,14 +63,24 @@ def minimax_discriminator_loss(real_logits, fake_logits):
 
     At the game's equilibrium, ``D = 1/2`` everywhere and ``L_D = 2 log 2``.
 
+    With one-sided label smoothing (Salimans et al. 2016, section 3.4) the
+    real samples' target is ``1 - a`` instead of 1, the fake target stays 0:
+
+        L_D = -E[(1 - a) log sigmoid(l_real) + a log(1 - sigmoid(l_real))]
+              - E[log(1 - sigmoid(l_fake))]
+
     Args:
         real_logits: discriminator logits on real data, shape ``(batch, ...)``.
         fake_logits: discriminator logits on generated data.
+        label_smoothing: ``a`` in [0, 1); 0 is the unsmoothed loss.
 
     Returns:
         A scalar tensor.
     """
-    return -ops.mean(_log_sigmoid(real_logits)) - ops.mean(_log_one_minus_sigmoid(fake_logits))
+    real_term = _log_sigmoid(real_logits)
+    if label_smoothing:
+        real_term = (1.0 - label_smoothing) * real_term + label_smoothing * _log_one_minus_sigmoid(real_logits)
+    return -ops.mean(real_term) - ops.mean(_log_one_minus_sigmoid(fake_logits))
 
 
 def minimax_generator_loss(fake_logits):
@@ -63,12 +95,14 @@ def minimax_generator_loss(fake_logits):
     return ops.mean(_log_one_minus_sigmoid(fake_logits))
 
 
-def non_saturating_discriminator_loss(real_logits, fake_logits):
+def non_saturating_discriminator_loss(real_logits, fake_logits, label_smoothing: float = 0.0):
     """Discriminator loss of the non-saturating GAN: the same as the minimax one.
 
         L_D = -E[log sigmoid(l_real)] - E[log(1 - sigmoid(l_fake))]
+
+    ``label_smoothing`` as in :func:`minimax_discriminator_loss`.
     """
-    return minimax_discriminator_loss(real_logits, fake_logits)
+    return minimax_discriminator_loss(real_logits, fake_logits, label_smoothing)
 
 
 def non_saturating_generator_loss(fake_logits):
@@ -80,6 +114,132 @@ def non_saturating_generator_loss(fake_logits):
     ``log(1 - D(G(z)))``: the same fixed point, strong gradients early on.
     """
     return -ops.mean(_log_sigmoid(fake_logits))
+
+
+def wasserstein_discriminator_loss(real_logits, fake_logits):
+    """Critic loss of the Wasserstein GAN (Arjovsky et al. 2017, Algorithm 1).
+
+    The critic ``f`` is an unbounded score, not a probability. It estimates
+    the Wasserstein-1 distance as ``E[f(x)] - E[f(G(z))]`` (under a Lipschitz
+    constraint: weight clipping, a gradient penalty or spectral
+    normalisation) and ascends that estimate, so it descends
+
+        L_D = E[f(G(z))] - E[f(x)]
+    """
+    return ops.mean(fake_logits) - ops.mean(real_logits)
+
+
+def wasserstein_generator_loss(fake_logits):
+    """Generator loss of the Wasserstein GAN (Arjovsky et al. 2017).
+
+        L_G = -E[f(G(z))]
+    """
+    return -ops.mean(fake_logits)
+
+
+def least_squares_discriminator_loss(real_logits, fake_logits):
+    """Discriminator loss of the least-squares GAN (Mao et al. 2017, eq. 2).
+
+    With the targets a = 0 (fake), b = 1 (real) and c = 1 (what the generator
+    wants D to believe), on D's raw output (no sigmoid):
+
+        L_D = 1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2]
+    """
+    return 0.5 * ops.mean(ops.square(real_logits - 1.0)) + 0.5 * ops.mean(ops.square(fake_logits))
+
+
+def least_squares_generator_loss(fake_logits):
+    """Generator loss of the least-squares GAN (Mao et al. 2017, eq. 2), c = 1.
+
+        L_G = 1/2 E[(D(G(z)) - 1)^2]
+    """
+    return 0.5 * ops.mean(ops.square(fake_logits - 1.0))
+
+
+def hinge_discriminator_loss(real_logits, fake_logits):
+    """Hinge discriminator loss (Lim & Ye 2017; Miyato et al. 2018, eq. 16).
+
+        L_D = E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]
+
+    Real scores above 1 and fake scores below -1 cost nothing.
+    """
+    return ops.mean(ops.relu(1.0 - real_logits)) + ops.mean(ops.relu(1.0 + fake_logits))
+
+
+def hinge_generator_loss(fake_logits):
+    """Generator loss that goes with the hinge loss (Miyato et al. 2018, eq. 17).
+
+        L_G = -E[D(G(z))]
+    """
+    return -ops.mean(fake_logits)
+
+
+def _squared_norms(grads):
+    """Per-example squared L2 norm of a batch of gradients."""
+    return ops.sum(ops.reshape(ops.square(grads), (ops.shape(grads)[0], -1)), axis=1)
+
+
+def _input_gradients(critic: Callable, inputs):
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        scores = critic(inputs)
+    return tape.gradient(scores, inputs)
+
+
+def interpolate(real, fake, alpha):
+    """Points ``alpha * real + (1 - alpha) * fake`` on the segments between pairs.
+
+    ``alpha`` holds one number per example, shape ``(batch,)``.
+    """
+    alpha = ops.reshape(ops.cast(alpha, real.dtype), (-1,) + (1,) * (len(real.shape) - 1))
+    return fake + alpha * (real - fake)
+
+
+def gradient_penalty(critic: Callable, real, fake, alpha, epsilon: float = 1e-12):
+    """The WGAN-GP gradient penalty, without its weight (Gulrajani et al. 2017, eq. 3).
+
+        x_hat = alpha x + (1 - alpha) G(z),   alpha ~ U[0, 1], one per example
+        GP = E[(||grad_x_hat D(x_hat)||_2 - 1)^2]
+
+    The loss of WGAN-GP is ``L_D + lambda * GP`` with lambda = 10. The norm is
+    computed as ``sqrt(sum g^2 + epsilon)``, so the penalty and its gradient
+    stay finite where the critic's gradient is zero (the plain ``sqrt`` has
+    an infinite derivative at 0).
+
+    Call it inside the tape that differentiates the critic's loss: it opens
+    a tape of its own for the input gradient.
+
+    Args:
+        critic: ``x -> scores``, the critic as it runs in the training step.
+        real: a real batch (what the critic sees).
+        fake: a generated batch of the same shape.
+        alpha: ``(batch,)`` numbers in [0, 1], drawn uniformly per example.
+        epsilon: keeps the norm differentiable at zero.
+
+    Returns:
+        A scalar tensor.
+    """
+    grads = _input_gradients(critic, interpolate(real, fake, alpha))
+    norms = ops.sqrt(_squared_norms(grads) + epsilon)
+    return ops.mean(ops.square(norms - 1.0))
+
+
+def r1_penalty(critic: Callable, real):
+    """The R1 penalty on real data, without its weight (Mescheder et al. 2018, eq. 9).
+
+        R1 = E_x[||grad_x D(x)||_2^2]
+
+    The discriminator adds ``gamma / 2 * R1`` to its loss. Call it inside the
+    tape that differentiates the discriminator's loss.
+
+    Args:
+        critic: ``x -> logits``, the discriminator as it runs in the training step.
+        real: a real batch (what the discriminator sees).
+
+    Returns:
+        A scalar tensor.
+    """
+    return ops.mean(_squared_norms(_input_gradients(critic, real)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,6 +256,11 @@ class LossPair:
         threshold: the score above which the discriminator calls a sample
             real; ``d_accuracy`` counts real samples above it and generated
             samples below it.
+        gp_weight: the gradient-penalty weight lambda the family comes with
+            (10 for WGAN-GP, 0 for none).
+        d_steps: recommended discriminator updates per generator update.
+        supports_label_smoothing: whether ``discriminator`` takes a
+            ``label_smoothing`` keyword (one-sided, real target ``1 - a``).
     """
 
     name: str
@@ -103,12 +268,47 @@ class LossPair:
     generator: Callable
     score: Callable = ops.sigmoid
     threshold: float = 0.5
+    gp_weight: float = 0.0
+    d_steps: int = 1
+    supports_label_smoothing: bool = False
+
+
+def _identity(logits):
+    return logits
 
 
 LOSSES: dict[str, LossPair] = {
-    "minimax": LossPair("minimax", minimax_discriminator_loss, minimax_generator_loss),
+    "minimax": LossPair(
+        "minimax", minimax_discriminator_loss, minimax_generator_loss, supports_label_smoothing=True
+    ),
     "non_saturating": LossPair(
-        "non_saturating", non_saturating_discriminator_loss, non_saturating_generator_loss
+        "non_saturating",
+        non_saturating_discriminator_loss,
+        non_saturating_generator_loss,
+        supports_label_smoothing=True,
+    ),
+    "wasserstein": LossPair(
+        "wasserstein",
+        wasserstein_discriminator_loss,
+        wasserstein_generator_loss,
+        score=_identity,
+        threshold=0.0,
+        d_steps=5,
+    ),
+    "wgan_gp": LossPair(
+        "wgan_gp",
+        wasserstein_discriminator_loss,
+        wasserstein_generator_loss,
+        score=_identity,
+        threshold=0.0,
+        gp_weight=10.0,
+        d_steps=5,
+    ),
+    "least_squares": LossPair(
+        "least_squares", least_squares_discriminator_loss, least_squares_generator_loss, score=_identity
+    ),
+    "hinge": LossPair(
+        "hinge", hinge_discriminator_loss, hinge_generator_loss, score=_identity, threshold=0.0
     ),
 }
 

@@ -12,6 +12,8 @@ from typing import Sequence
 import keras
 from keras import layers
 
+from keras_gan.layers import SpectralNormalization
+
 
 def mlp_generator(
     latent_dim: int = 100,
@@ -61,10 +63,12 @@ def mlp_discriminator(
         hidden_units: widths of the hidden LeakyReLU(0.2) layers.
         dropout: dropout rate after each hidden layer.
         spectral_norm: wrap every dense layer in
-            ``keras.layers.SpectralNormalization`` (Miyato et al. 2018).
+            ``keras.layers.SpectralNormalization`` (Miyato et al. 2018), in the
+            form that stays still while the discriminator is frozen
+            (``keras_gan.layers.SpectralNormalization``).
         name: model name.
     """
-    wrap = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
+    wrap = SpectralNormalization if spectral_norm else (lambda layer: layer)
     x_in = keras.Input(tuple(input_shape), name="x")
     x = layers.Flatten()(x_in) if len(input_shape) > 1 else x_in
     for units in hidden_units:

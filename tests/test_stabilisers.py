@@ -1,0 +1,418 @@
+"""Loss-side regularisers and the tricks between G and D: exact values on tiny models.
+
+Linear critics make the penalties computable by hand; SGD with a zero
+learning rate keeps weights still where a closed form needs them still.
+"""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_gan import GAN, augment, layers, losses, networks
+
+LATENT = 4
+SHAPE = (8, 8, 1)
+
+
+def linear_critic(dim, weights, bias=0.0):
+    """``x -> w.x + b`` on flat inputs, as a Keras model (gradient w everywhere)."""
+    x = keras.Input((dim,))
+    dense = keras.layers.Dense(
+        1,
+        kernel_initializer=keras.initializers.Constant(np.reshape(weights, (dim, 1))),
+        bias_initializer=keras.initializers.Constant(bias),
+    )
+    return keras.Model(x, dense(x))
+
+
+def point_gan(critic, **kwargs):
+    generator = networks.mlp_generator(LATENT, (critic.inputs[0].shape[-1],), hidden_units=(4,))
+    return GAN(generator, critic, seed=0, **kwargs)
+
+
+def image_gan(pack=1, spectral_norm=False, **kwargs):
+    generator = networks.mlp_generator(LATENT, SHAPE, hidden_units=(8,))
+    discriminator = networks.mlp_discriminator(
+        SHAPE[:-1] + (SHAPE[-1] * pack,), hidden_units=(8,), spectral_norm=spectral_norm
+    )
+    return GAN(generator, discriminator, seed=0, pack=pack, **kwargs)
+
+
+def image_batch(n=8, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (n, *SHAPE)).astype("float32")
+
+
+def snapshot(variables):
+    return [np.array(v) for v in variables]
+
+
+def changed(before, variables):
+    return [not np.array_equal(b, np.array(v)) for b, v in zip(before, variables)]
+
+
+# ------------------------------------------------------------------ gradient penalty
+
+
+W = np.array([0.6, -1.2, 2.0], "float32")  # ||w|| = sqrt(5.8)
+
+
+def test_gradient_penalty_of_a_linear_critic_is_exact():
+    critic = linear_critic(3, W, bias=0.7)
+    real = tf.constant(np.random.default_rng(0).normal(size=(16, 3)), "float32")
+    fake = tf.constant(np.random.default_rng(1).normal(size=(16, 3)), "float32")
+    alpha = tf.constant(np.random.default_rng(2).uniform(size=16), "float32")
+    expected = (math.sqrt(5.8) - 1) ** 2
+    assert float(losses.gradient_penalty(critic, real, fake, alpha)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_the_gan_weighs_the_gradient_penalty_by_lambda():
+    gan = point_gan(linear_critic(3, W))
+    gan.compile(loss="wgan_gp")
+    real, fake = tf.ones((8, 3)), tf.zeros((8, 3))
+    assert float(gan.discriminator_penalty(real, fake, None)) == pytest.approx(10 * (math.sqrt(5.8) - 1) ** 2, rel=1e-5)
+    gan.compile(loss="wgan_gp", gp_weight=2.5)
+    assert float(gan.discriminator_penalty(real, fake, None)) == pytest.approx(2.5 * (math.sqrt(5.8) - 1) ** 2, rel=1e-5)
+
+
+def test_the_gradient_penalty_draws_one_uniform_alpha_per_example():
+    gan = point_gan(linear_critic(3, W))
+    gan.compile(loss="wgan_gp")
+    seen = []
+    discriminate = gan.discriminate
+    gan.discriminate = lambda x, condition, training=False: seen.append(np.array(x)) or discriminate(x, condition, training)
+    n = 4000
+    gan.discriminator_penalty(tf.zeros((n, 3)), tf.ones((n, 3)), None)
+    interpolates = seen[0]  # alpha * 0 + (1 - alpha) * 1 = 1 - alpha
+    alpha = 1 - interpolates[:, 0]
+    np.testing.assert_array_equal(interpolates, np.repeat(interpolates[:, :1], 3, axis=1))  # one per example
+    assert alpha.min() >= 0 and alpha.max() <= 1
+    # U[0, 1]: mean 1/2, variance 1/12, each quarter holding a quarter of the draws.
+    assert alpha.mean() == pytest.approx(0.5, abs=0.02)
+    assert alpha.var() == pytest.approx(1 / 12, abs=0.005)
+    np.testing.assert_allclose(np.histogram(alpha, bins=4, range=(0, 1))[0] / n, 0.25, atol=0.03)
+
+
+def test_interpolates_lie_on_the_segments_between_pairs():
+    real = tf.constant([[0.0, 0.0], [2.0, 4.0]])
+    fake = tf.constant([[1.0, 1.0], [0.0, 0.0]])
+    np.testing.assert_allclose(losses.interpolate(real, fake, tf.constant([0.25, 0.5])), [[0.75, 0.75], [1.0, 2.0]])
+
+
+def test_the_gradient_penalty_is_finite_with_a_finite_gradient_where_the_critic_is_flat():
+    weights = tf.Variable(tf.zeros((3, 1)))
+
+    def critic(x):
+        return tf.matmul(x, weights)
+
+    real, fake = tf.ones((4, 3)), tf.zeros((4, 3))
+    with tf.GradientTape() as tape:
+        penalty = losses.gradient_penalty(critic, real, fake, tf.fill((4,), 0.5))
+    grad = tape.gradient(penalty, weights)
+    assert float(penalty) == pytest.approx(1.0, rel=1e-5)  # (0 - 1)^2
+    assert grad is not None and np.all(np.isfinite(grad.numpy()))
+
+
+# ------------------------------------------------------------------ R1
+
+
+def test_r1_of_a_linear_critic_is_gamma_over_two_times_the_squared_weight_norm():
+    critic = linear_critic(3, W, bias=-0.3)
+    real = tf.constant(np.random.default_rng(0).normal(size=(8, 3)), "float32")
+    assert float(losses.r1_penalty(critic, real)) == pytest.approx(5.8, rel=1e-5)
+    gan = point_gan(critic)
+    gan.compile(r1_gamma=4.0)
+    assert float(gan.discriminator_penalty(real, tf.zeros((8, 3)), None)) == pytest.approx(2.0 * 5.8, rel=1e-5)
+
+
+def test_penalties_add_up_and_are_reported():
+    gan = point_gan(linear_critic(3, W))
+    gan.compile(loss="wgan_gp", r1_gamma=1.0, d_optimizer=keras.optimizers.SGD(0.0))
+    history = gan.fit(np.ones((8, 3), "float32"), batch_size=8, epochs=1, verbose=0).history
+    expected = 10 * (math.sqrt(5.8) - 1) ** 2 + 0.5 * 5.8
+    assert history["d_penalty"][0] == pytest.approx(expected, rel=1e-5)
+    # d_loss is what D descends: the critic loss plus the penalties.
+    assert history["d_loss"][0] == pytest.approx(history["d_fake"][0] - history["d_real"][0] + expected, rel=1e-5)
+
+
+# ------------------------------------------------------------------ EMA
+
+
+def test_ema_shadow_weights_follow_the_closed_form():
+    decay, steps = 0.9, 3
+    gan = image_gan(ema=decay)
+    gan.compile(g_optimizer=keras.optimizers.SGD(0.0))
+    start = snapshot(gan.ema_generator.weights)
+    target = [w + 1.0 for w in start]  # the generator's weights, held still by lr 0
+    gan.generator.set_weights(target)
+    for _ in range(steps):
+        gan.generator_step(tf.constant(image_batch()), None)
+    for shadow, s0, w, variable in zip(gan.ema_generator.weights, start, target, gan.generator.weights):
+        expected = decay**steps * s0 + (1 - decay**steps) * w if variable.trainable else w
+        np.testing.assert_allclose(np.array(shadow), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_ema_is_updated_once_per_compiled_step_and_used_by_generate():
+    gan = image_gan(ema=0.5)
+    gan.compile()
+    assert gan.ema_generator is not gan.generator and gan.sampling_generator is gan.ema_generator
+    assert not gan.ema_generator.trainable_weights
+    gan.fit(image_batch(16), batch_size=8, epochs=1, verbose=0)
+    z = gan.latent_vectors(3, seed=0)
+    ema_out = keras.ops.convert_to_numpy(gan.ema_generator(z, training=False))
+    np.testing.assert_allclose(gan.generate(3, latent=z), ema_out, rtol=1e-6)
+    assert not np.allclose(ema_out, keras.ops.convert_to_numpy(gan.generator(z, training=False)))
+
+
+def test_ema_weights_survive_a_checkpoint_round_trip(tmp_path):
+    gan = image_gan(ema=0.5)
+    gan.compile()
+    gan.fit(image_batch(16), batch_size=8, epochs=1, verbose=0)
+    path = tmp_path / "gan.weights.h5"
+    gan.save_weights(path)
+    restored = image_gan(ema=0.5)
+    restored.compile()
+    assert any(changed(snapshot(restored.ema_generator.weights), gan.ema_generator.weights))
+    restored.load_weights(path)
+    for a, b in zip(gan.ema_generator.weights, restored.ema_generator.weights):
+        np.testing.assert_array_equal(np.array(a), np.array(b))
+    z = gan.latent_vectors(2, seed=0)
+    np.testing.assert_array_equal(restored.generate(2, latent=z), gan.generate(2, latent=z))
+
+
+def test_ema_decay_must_lie_between_zero_and_one():
+    with pytest.raises(ValueError, match="ema must be a decay in"):
+        image_gan(ema=1.0)
+
+
+# ------------------------------------------------------------------ packing
+
+
+def test_pack_concatenates_consecutive_samples_along_the_channels():
+    x = np.arange(4 * 2 * 2 * 3, dtype="float32").reshape(4, 2, 2, 3)
+    packed = keras.ops.convert_to_numpy(layers.Pack(2)(x))
+    assert packed.shape == (2, 2, 2, 6)
+    np.testing.assert_array_equal(packed[1, ..., :3], x[2])
+    np.testing.assert_array_equal(packed[1, ..., 3:], x[3])
+    assert keras.ops.convert_to_numpy(layers.Pack(3)(np.ones((6, 2), "float32"))).shape == (2, 6)
+
+
+def test_the_packed_discriminator_sees_batch_over_m_judgements_with_m_times_the_channels():
+    m = 2
+    gan = image_gan(pack=m)
+    gan.compile()
+    assert gan.discriminator_input_shape() == SHAPE
+    assert gan.combined.output.shape[1:] == (1,)
+    seen = []
+    discriminate = gan.discriminate
+    gan.discriminate = lambda x, condition, training=False: seen.append(x.shape) or discriminate(x, condition, training)
+    gan.discriminator_step(tf.constant(image_batch(8)), None)
+    assert seen == [(8 // m, 8, 8, m), (8 // m, 8, 8, m)]
+    assert keras.ops.convert_to_numpy(gan.combined(gan.latent_vectors(8, seed=0))).shape == (8 // m, 1)
+
+
+def test_a_batch_not_divisible_by_m_is_refused():
+    gan = image_gan(pack=2)
+    gan.compile()
+    with pytest.raises(ValueError, match="batch size 7 is not divisible by pack=2"):
+        gan.discriminator_step(tf.constant(image_batch(7)), None)
+
+
+def test_a_discriminator_that_cannot_take_m_samples_is_refused():
+    generator = networks.mlp_generator(LATENT, SHAPE, hidden_units=(8,))
+    discriminator = networks.mlp_discriminator((8, 8, 2), hidden_units=(8,))
+    with pytest.raises(ValueError, match=r"discriminator input shape \(8, 8, 2\) cannot judge pack=3"):
+        GAN(generator, discriminator, pack=3)
+    with pytest.raises(ValueError, match=r"generator output shape \(8, 8, 1\) does not match discriminator input shape \(8, 8, 2\)"):
+        GAN(generator, discriminator)
+
+
+# ------------------------------------------------------------------ label smoothing, noise, clipping
+
+
+def constant_critic_gan(c, dim=2):
+    x = keras.Input((dim,))
+    logit = keras.layers.Dense(1, kernel_initializer="zeros", bias_initializer=keras.initializers.Constant(c))(x)
+    return point_gan(keras.Model(x, logit))
+
+
+def test_one_sided_label_smoothing_in_the_training_step():
+    c, a = 1.5, 0.2
+    gan = constant_critic_gan(c)
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.0), label_smoothing=a)
+    logs = gan.fit(np.zeros((4, 2), "float32"), batch_size=4, epochs=1, verbose=0).history
+    softplus = lambda v: math.log1p(math.exp(v))  # noqa: E731
+    expected = (1 - a) * softplus(-c) + a * softplus(c) + softplus(c)
+    assert logs["d_loss"][0] == pytest.approx(expected, rel=1e-6)
+    assert logs["g_loss"][0] == pytest.approx(softplus(-c), rel=1e-6)  # the generator's target stays 1
+
+
+def test_label_smoothing_is_refused_for_a_critic():
+    gan = constant_critic_gan(0.0)
+    with pytest.raises(ValueError, match="label_smoothing needs a probabilistic loss .*minimax.*got loss 'hinge'"):
+        gan.compile(loss="hinge", label_smoothing=0.1)
+
+
+def test_instance_noise_stddev_decays_linearly_to_zero():
+    stddevs = [float(layers.annealed_stddev(0.2, step, 10)) for step in (0, 1, 5, 10, 15)]
+    np.testing.assert_allclose(stddevs, [0.2, 0.18, 0.1, 0.0, 0.0], atol=1e-7)
+
+
+def test_instance_noise_follows_the_training_step():
+    gan = image_gan(instance_noise=0.2, instance_noise_steps=10)
+    gan.compile()
+    zeros = tf.zeros((512, *SHAPE))
+    assert float(np.std(gan.discriminator_inputs(zeros, training=True))) == pytest.approx(0.2, rel=0.03)
+    gan.g_optimizer.iterations.assign(5)
+    assert float(np.std(gan.discriminator_inputs(zeros, training=True))) == pytest.approx(0.1, rel=0.03)
+    gan.g_optimizer.iterations.assign(10)
+    np.testing.assert_array_equal(gan.discriminator_inputs(zeros, training=True), zeros)
+    gan.g_optimizer.iterations.assign(0)
+    np.testing.assert_array_equal(gan.discriminator_inputs(zeros, training=False), zeros)
+
+
+def test_instance_noise_needs_its_annealing_horizon():
+    with pytest.raises(ValueError, match="instance_noise needs instance_noise_steps"):
+        image_gan(instance_noise=0.1)
+
+
+def test_weight_clipping_bounds_every_discriminator_weight_after_a_step():
+    c = 0.01
+    gan = image_gan()
+    gan.compile(loss="wasserstein", clip_value=c)
+    assert max(float(np.abs(v).max()) for v in gan.discriminator_variables) > c  # Glorot init exceeds it
+    gan.fit(image_batch(8), batch_size=8, epochs=1, verbose=0)
+    for variable in gan.discriminator_variables:
+        assert float(np.abs(np.array(variable)).max()) <= c
+
+
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("gp_weight", -1.0, "gp_weight must be a non-negative number"),
+        ("r1_gamma", -0.5, "r1_gamma must be a non-negative number"),
+        ("clip_value", 0.0, "clip_value must be a positive number"),
+        ("label_smoothing", 1.0, r"label_smoothing must lie in \[0, 1\)"),
+    ],
+)
+def test_compile_refuses_bad_regulariser_settings(option, value, message):
+    with pytest.raises(ValueError, match=message):
+        image_gan().compile(**{option: value})
+
+
+# ------------------------------------------------------------------ DiffAugment
+
+
+def test_diffaugment_keeps_the_shape_and_passes_gradients():
+    seed = keras.random.SeedGenerator(0)
+    x = tf.Variable(image_batch(4))
+    with tf.GradientTape() as tape:
+        y = augment.diff_augment(x, "color,translation,cutout", seed)
+        total = tf.reduce_sum(y)
+    assert y.shape == x.shape
+    grad = tape.gradient(total, x)
+    assert grad is not None and np.all(np.isfinite(grad.numpy()))
+
+
+def test_translation_shifts_whole_images_and_fills_with_zeros():
+    x = image_batch(16) + 5.0  # no pixel is zero before the shift
+    y = keras.ops.convert_to_numpy(augment.translation(tf.constant(x), ratio=0.25, seed=keras.random.SeedGenerator(1)))
+    for before, after in zip(x, y):
+        matches = [
+            (dy, dx)
+            for dy in range(-2, 3)
+            for dx in range(-2, 3)
+            if np.array_equal(after, np.pad(before, ((2, 2), (2, 2), (0, 0)))[2 - dy : 10 - dy, 2 - dx : 10 - dx])
+        ]
+        assert len(matches) == 1
+
+
+def test_cutout_zeroes_at_most_a_half_side_square():
+    x = image_batch(16) + 5.0
+    y = keras.ops.convert_to_numpy(augment.cutout(tf.constant(x), seed=keras.random.SeedGenerator(2)))
+    for before, after in zip(x, y):
+        cut = after == 0
+        assert np.array_equal(after[~cut], before[~cut])
+        rows, cols = np.nonzero(cut[..., 0])
+        assert 0 < cut.sum() <= 16 and np.ptp(rows) < 4 and np.ptp(cols) < 4
+
+
+def test_diffaugment_runs_only_in_training_and_in_both_phases():
+    gan = image_gan(diffaugment="translation,cutout")
+    x = tf.constant(image_batch(4))
+    np.testing.assert_array_equal(gan.discriminator_inputs(x, training=False), x)
+    assert not np.array_equal(gan.discriminator_inputs(x, training=True), x)
+    assert any(isinstance(layer, layers.DiffAugment) for layer in gan.combined.layers)
+
+
+def test_unknown_diffaugment_policy_is_refused_with_the_valid_ones():
+    with pytest.raises(ValueError, match="unknown DiffAugment policy 'colour'; valid: color, translation, cutout"):
+        image_gan(diffaugment="colour")
+
+
+def test_diffaugment_needs_images():
+    with pytest.raises(ValueError, match=r"diffaugment needs image samples \(H, W, C\)"):
+        point_gan(linear_critic(3, W), diffaugment="color")
+
+
+# ------------------------------------------------------------------ the frozen-discriminator contract
+
+
+OPTIONS = {
+    **{f"loss={name}": ({}, {"loss": name}) for name in sorted(losses.LOSSES)},
+    "gp_weight": ({}, {"gp_weight": 1.0}),
+    "r1_gamma": ({}, {"r1_gamma": 1.0}),
+    "clip_value": ({}, {"loss": "wasserstein", "clip_value": 0.5}),
+    "label_smoothing": ({}, {"label_smoothing": 0.1}),
+    "instance_noise": ({"instance_noise": 0.1, "instance_noise_steps": 10}, {}),
+    "ema": ({"ema": 0.9}, {}),
+    "diffaugment": ({"diffaugment": "color,translation,cutout"}, {}),
+    "pack": ({"pack": 2}, {}),
+    "spectral_norm": ({"spectral_norm": True}, {}),
+    "ttur": ({}, "ttur"),  # two learning rates; the optimizers are built per test
+}
+
+
+@pytest.mark.parametrize("option", OPTIONS)
+def test_every_option_keeps_the_frozen_discriminator_contract(option):
+    gan_kwargs, compile_kwargs = OPTIONS[option]
+    gan = image_gan(**gan_kwargs)
+    if compile_kwargs == "ttur":
+        compile_kwargs = {"d_optimizer": keras.optimizers.Adam(4e-4), "g_optimizer": keras.optimizers.Adam(1e-4)}
+    gan.compile(**compile_kwargs)
+    assert sorted(map(id, gan.combined.trainable_variables)) == sorted(map(id, gan.generator.trainable_variables))
+    real = tf.constant(image_batch(8))
+
+    g_before = snapshot(gan.generator.trainable_variables)
+    d_before = snapshot(gan.discriminator_variables)
+    gan.discriminator_step(real, None)
+    assert not any(changed(g_before, gan.generator.trainable_variables))
+    assert any(changed(d_before, gan.discriminator_variables))
+    assert (int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)) == (1, 0)
+
+    d_before = snapshot(gan.discriminator.weights)  # every weight, spectral-norm vectors included
+    g_before = snapshot(gan.generator.trainable_variables)
+    gan.generator_step(real, None)
+    assert not any(changed(d_before, gan.discriminator.weights))
+    assert all(changed(g_before, gan.generator.trainable_variables))
+    assert (int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)) == (1, 1)
+
+
+def test_all_options_at_once_in_the_compiled_step():
+    gan = image_gan(
+        pack=2, ema=0.9, diffaugment="color,translation,cutout", instance_noise=0.1, instance_noise_steps=10,
+        spectral_norm=True,
+    )
+    gan.d_steps = 2
+    gan.compile(loss="wgan_gp", r1_gamma=1.0, clip_value=0.5, d_optimizer=keras.optimizers.Adam(4e-4))
+    g_before = snapshot(gan.generator.trainable_variables)
+    ema_before = snapshot(gan.ema_generator.weights)
+    history = gan.fit(image_batch(16), batch_size=8, epochs=1, verbose=0).history
+    assert set(history) == {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", "d_penalty"}
+    assert all(np.all(np.isfinite(v)) for v in history.values())
+    assert (int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)) == (4, 2)
+    assert all(changed(g_before, gan.generator.trainable_variables))
+    assert any(changed(ema_before, gan.ema_generator.weights))
+    assert all(float(np.abs(np.array(v)).max()) <= 0.5 for v in gan.discriminator_variables)
