@@ -102,7 +102,7 @@ def mnist_feature_model(classifier: keras.Model | None = None) -> keras.Model:
     """
     classifier = classifier if classifier is not None else load_mnist_classifier()
     return keras.Model(
-        classifier.inputs,
+        classifier.inputs[0],
         [classifier.get_layer(FEATURE_LAYER).output, classifier.outputs[0]],
         name=f"{classifier.name}_features",
     )

@@ -1,0 +1,145 @@
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_gan import data, evaluate, feature_extractors, networks, train
+from keras_gan.config import TrainConfig
+
+
+def tiny_config(out, **overrides):
+    settings = dict(
+        dataset="mnist-sample", model="dcgan", epochs=1, steps_per_epoch=2, batch_size=16,
+        latent_dim=8, base_filters=4, samples=4, out=str(out),
+    )
+    settings.update(overrides)
+    return TrainConfig(**settings)
+
+
+@pytest.fixture(scope="module")
+def image_run(tmp_path_factory):
+    return train.run(tiny_config(tmp_path_factory.mktemp("runs") / "mnist"), verbose=0).out
+
+
+@pytest.fixture(scope="module")
+def ring_run(tmp_path_factory):
+    config = tiny_config(tmp_path_factory.mktemp("runs") / "ring", dataset="ring", model="mlp", latent_dim=2)
+    return train.run(config, verbose=0).out
+
+
+def test_points_follow_the_pacgan_protocol(ring_run, capsys):
+    assert evaluate.main([str(ring_run)]) == 0
+    report = json.loads((ring_run / "metrics.json").read_text())
+    assert report["dataset"] == "ring"
+    entries = report["metrics"]
+    assert set(entries) == {"modes", "high_quality", "reverse_kl"}
+    for entry in entries.values():
+        assert entry["samples"]["generated"] == 2500 and entry["samples"]["num_modes"] == 8
+        assert "3 std" in entry["features"]
+    # Real points from the mixture: every mode, ~98.9% within 3 std (1 - exp(-4.5)), KL ~0.
+    assert entries["modes"]["real_data"] == 8
+    assert entries["high_quality"]["real_data"] == pytest.approx(1 - np.exp(-4.5), abs=0.01)
+    assert entries["reverse_kl"]["real_data"] < 0.01
+    view = report["discriminator"]
+    assert {"d_real", "d_fake", "d_accuracy", "d_loss"} <= set(view)
+    assert all(0.0 <= view[key]["value"] <= 1.0 for key in ("d_real", "d_fake", "d_accuracy"))
+    assert view["d_real"]["samples"]["real"] == 2500 and "epoch 1" in view["d_real"]["features"]
+    out = capsys.readouterr().out
+    assert "modes captured" in out and "D accuracy" in out and "metrics.json" in out
+
+
+def test_digits_are_measured_in_mnist_classifier_features(image_run):
+    report = evaluate.evaluate_run(image_run, num_samples=64)
+    written = json.loads((image_run / "metrics.json").read_text())
+    assert written == json.loads(json.dumps(report))
+    entries = report["metrics"]
+    assert set(entries) == {"fid", "kid", "classifier_score", "precision", "recall"}
+    for entry in entries.values():
+        assert entry["features"].startswith("MNIST classifier features")
+        assert entry["samples"]["generated"] == 64 and entry["samples"]["real"] == 1000
+        assert entry["samples"]["real_split"].startswith("test split")
+        assert "64 real training images" in entry["samples"]["real_data_floor"]
+    # Two untrained networks: far from the digits, while real training digits sit close to them.
+    assert entries["fid"]["value"] > 10 * entries["fid"]["real_data"]
+    assert 1.0 <= entries["classifier_score"]["value"] <= 10.0 and entries["classifier_score"]["real_data"] > 7.0
+    assert report["discriminator"]["d_accuracy"]["samples"]["real"] == 1000
+
+
+def test_held_out_digits_against_themselves_are_a_perfect_score():
+    evaluation = evaluate.Evaluation("mnist-sample", num_real=200)
+    values = evaluation(evaluation.real)
+    assert values["fid"] == pytest.approx(0.0, abs=1e-6)
+    assert values["precision"] == 1.0 and values["recall"] == 1.0
+    floor, what = evaluation.real_data_floor()
+    assert what == "200 real training images" and 0 < floor["fid"] < 100
+
+
+def test_generator_file_with_dataset(image_run, tmp_path, capsys):
+    out = tmp_path / "m.json"
+    args = ["--generator", str(image_run / "generator.keras"), "--dataset", "mnist-sample", "--num-samples", "32"]
+    assert evaluate.main([*args, "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert "discriminator" not in report and report["metrics"]["fid"]["samples"]["generated"] == 32
+    assert "FID" in capsys.readouterr().out
+
+
+def write_folder(path, n=6):
+    path.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        Image.fromarray(rng.integers(0, 255, (28, 28, 3), dtype=np.uint8)).save(path / f"{i}.png")
+    return path
+
+
+def fake_inception(include_top, weights):
+    import keras
+
+    pixels = keras.Input((299, 299, 3))
+    pool = keras.layers.GlobalAveragePooling2D(name="avg_pool")(pixels)
+    return keras.Model(pixels, keras.layers.Dense(3, activation="softmax")(pool))
+
+
+def test_other_images_use_inception_features(tmp_path, monkeypatch):
+    monkeypatch.setitem(
+        feature_extractors.FEATURE_EXTRACTORS, "inception_v3",
+        lambda: feature_extractors.inception_v3_features(builder=fake_inception),
+    )
+    folder = write_folder(tmp_path / "images")
+    generator = networks.dcgan_generator(8, (28, 28, 3), base_filters=4)
+    entries, _ = evaluate.evaluate_generator(generator, str(folder), num_samples=6)
+    assert entries["fid"]["features"].startswith("InceptionV3 pool features")
+    assert entries["fid"]["samples"]["real"] == 6 and "no held-out split" in entries["fid"]["samples"]["real_split"]
+
+
+def test_missing_inception_weights_give_a_clear_message(tmp_path, monkeypatch, capsys):
+    def offline():
+        raise feature_extractors.FeaturesUnavailableError("InceptionV3 weights need network once")
+
+    monkeypatch.setitem(feature_extractors.FEATURE_EXTRACTORS, "inception_v3", offline)
+    folder = write_folder(tmp_path / "images")
+    generator = networks.dcgan_generator(8, (28, 28, 3), base_filters=4)
+    generator.save(tmp_path / "g.keras")
+    assert evaluate.main(["--generator", str(tmp_path / "g.keras"), "--dataset", str(folder)]) == 0
+    assert "unavailable: InceptionV3 weights need network once" in capsys.readouterr().out
+    report = json.loads((tmp_path / "metrics.json").read_text())
+    assert report["metrics"] == {"unavailable": {"reason": "InceptionV3 weights need network once"}}
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        ([], "either a run directory or --generator"),
+        (["--generator", "g.keras"], "needs --dataset"),
+        (["somewhere/that/is/not/a/run"], "not a keras_gan run directory"),
+    ],
+)
+def test_cli_errors(argv, message, capsys):
+    assert evaluate.main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_report_is_strict_json_even_with_infinite_kl(tmp_path):
+    path = tmp_path / "metrics.json"
+    evaluate.write_report({"metrics": {"reverse_kl": {"value": float("inf")}}}, path)
+    assert json.loads(path.read_text()) == {"metrics": {"reverse_kl": {"value": None}}}
