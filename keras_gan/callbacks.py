@@ -256,3 +256,47 @@ class DiscriminatorWatch(keras.callbacks.Callback):
         if message and not self.warned:
             logger.warning("epoch %d: %s", epoch + 1, message)
         self.warned = message is not None
+
+
+class SampleMetrics(keras.callbacks.Callback):
+    """Adds sample-quality metrics to the epoch's logs every ``every`` epochs.
+
+    The samples come from the same latent vectors each time, so epochs are
+    comparable. Placed before the logging callbacks, the numbers reach the
+    History, ``log.csv``, the loss plot, checkpoints and TensorBoard. Epochs
+    in between log NaN, so every epoch has the same columns; the last epoch
+    is always measured.
+
+    Args:
+        evaluation: a callable ``samples -> {name: value}`` with a
+            ``metric_names`` attribute, such as
+            :class:`keras_gan.evaluate.Evaluation`.
+        num_samples: samples drawn each time.
+        every: epochs between measurements.
+        names: which of the evaluation's metrics to log; all when None.
+        seed: seed of the fixed latent vectors.
+    """
+
+    def __init__(self, evaluation, num_samples: int, every: int = 1, names=None, seed: int = 0):
+        super().__init__()
+        if every < 1:
+            raise ValueError(f"every must be a positive number of epochs, got {every}")
+        unknown = sorted(set(names or ()) - set(evaluation.metric_names))
+        if unknown:
+            raise ValueError(f"unknown sample metrics {unknown}; this evaluation gives {list(evaluation.metric_names)}")
+        self.evaluation = evaluation
+        self.num_samples = num_samples
+        self.every = every
+        self.names = list(names or evaluation.metric_names)
+        self.seed = seed
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None:
+            return
+        due = (epoch + 1) % self.every == 0 or epoch + 1 == self.params.get("epochs")
+        values = {}
+        if due:
+            latent = self.model.latent_vectors(self.num_samples, seed=self.seed)
+            values = self.evaluation(self.model.generate(len(latent), latent=latent))
+        for name in self.names:
+            logs[name] = float(values.get(name, np.nan))

@@ -125,6 +125,13 @@ class Evaluation:
         self.image_shape = tuple(self.real.shape[1:])
 
     @property
+    def metric_names(self) -> tuple[str, ...]:
+        """The keys :meth:`__call__` returns."""
+        if self.kind == "points":
+            return ("modes", "high_quality", "reverse_kl")
+        return ("fid", "kid", "kid_std", "classifier_score", "classifier_score_std", "precision", "recall")
+
+    @property
     def features_description(self) -> str:
         if self.kind == "points":
             return f"raw 2-D points; high quality = within 3 std ({self.std}) of the nearest of {len(self.modes)} modes"

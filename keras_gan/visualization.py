@@ -251,10 +251,13 @@ def plot_points(points, path=None, modes=None, title=None, ax=None, limits=None)
 def plot_history(history, path=None, keys=None, title=None):
     """Plots per-epoch training curves.
 
-    Curves whose name contains ``"loss"`` go in a left panel; the rest
-    (``d_real``, ``d_fake``, ``d_accuracy``, ...) in a right panel with a
-    dashed line at 0.5, where a balanced discriminator's outputs sit. A group
-    with no curves gets no panel.
+    Curves whose name contains ``"loss"`` go in a left panel; the other
+    ``d_``/``g_`` curves (``d_real``, ``d_fake``, ``d_accuracy``, ...) in a
+    middle panel with a dashed line at 0.5, where a balanced discriminator's
+    outputs sit; curves named for neither network (sample metrics such as
+    ``fid`` or ``reverse_kl``, often measured every few epochs with NaN in
+    between) in a right panel, with markers. A group with no curves gets no
+    panel.
 
     Args:
         history: Dict of name -> list of per-epoch numbers, such as
@@ -280,19 +283,20 @@ def plot_history(history, path=None, keys=None, title=None):
         raise ValueError(f"keys {unknown} not in history; available: {sorted(history)}")
 
     loss_keys = [key for key in keys if "loss" in key]
-    other_keys = [key for key in keys if "loss" not in key]
-    groups = [group for group in (loss_keys, other_keys) if group]
+    other_keys = [key for key in keys if "loss" not in key and key.startswith(("d_", "g_"))]
+    sample_keys = [key for key in keys if "loss" not in key and not key.startswith(("d_", "g_"))]
+    groups = [group for group in (loss_keys, other_keys, sample_keys) if group]
     figure = _new_figure(figsize=(5 * len(groups), 3.5))
     axes = figure.subplots(1, len(groups), squeeze=False)[0]
     for ax, group in zip(axes, groups):
         for key in group:
             values = np.asarray(history[key], dtype=float).reshape(-1)
-            ax.plot(np.arange(1, len(values) + 1), values, label=key)
+            ax.plot(np.arange(1, len(values) + 1), values, label=key, marker="o" if group is sample_keys else None)
         if group is other_keys:
             ax.axhline(0.5, color="gray", linestyle="--", linewidth=1)
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylabel("loss" if group is loss_keys else "value")
+        ax.set_ylabel("loss" if group is loss_keys else "sample metric" if group is sample_keys else "value")
         ax.legend(fontsize="small")
     if title is not None:
         figure.suptitle(title)

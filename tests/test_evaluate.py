@@ -143,3 +143,23 @@ def test_report_is_strict_json_even_with_infinite_kl(tmp_path):
     path = tmp_path / "metrics.json"
     evaluate.write_report({"metrics": {"reverse_kl": {"value": float("inf")}}}, path)
     assert json.loads(path.read_text()) == {"metrics": {"reverse_kl": {"value": None}}}
+
+
+def test_sample_metrics_callback_reaches_history_log_and_plot(tmp_path):
+    from keras_gan import callbacks
+
+    config = tiny_config(tmp_path / "ring", dataset="ring", model="mlp", latent_dim=2, epochs=3)
+    metric = callbacks.SampleMetrics(evaluate.Evaluation("ring"), num_samples=200, every=2)
+    result = train.run(config, verbose=0, extra_callbacks=[metric])
+    modes = result.history["modes"]
+    assert np.isnan(modes[0]) and 0 <= modes[1] <= 8 and 0 <= modes[2] <= 8  # epoch 2, and the last
+    assert set(result.history) >= {"modes", "high_quality", "reverse_kl"}
+    header = (result.out / "log.csv").read_text().splitlines()[0].split(",")
+    assert {"modes", "high_quality", "reverse_kl"} <= set(header)
+
+
+def test_sample_metrics_callback_rejects_unknown_names():
+    from keras_gan import callbacks
+
+    with pytest.raises(ValueError, match=r"unknown sample metrics \['fid'\]"):
+        callbacks.SampleMetrics(evaluate.Evaluation("ring"), num_samples=10, names=["fid"])

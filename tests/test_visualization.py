@@ -304,3 +304,12 @@ def test_save_samples_rejects_other_shapes(tmp_path, shape):
 
 def test_docstring_examples():
     assert doctest.testmod(viz).failed == 0
+
+
+def test_plot_history_puts_sample_metrics_in_their_own_panel():
+    history = {"d_loss": [1.0, 0.9, 0.8], "d_real": [0.6, 0.5, 0.5], "fid": [float("nan"), 40.0, 20.0]}
+    loss_ax, d_ax, sample_ax = viz.plot_history(history).axes
+    assert [line.get_label() for line in d_ax.get_lines() if line.get_linestyle() != "--"] == ["d_real"]
+    (fid,) = sample_ax.get_lines()
+    assert fid.get_label() == "fid" and fid.get_marker() == "o"
+    assert sample_ax.get_ylabel() == "sample metric"
