@@ -7,7 +7,7 @@ import json
 import math
 from typing import Any
 
-from keras_gan import data, losses, networks
+from keras_gan import augment, data, losses, networks
 
 # Recommended settings per dataset; anything given explicitly (CLI flag or
 # keyword) wins over the preset.
@@ -54,6 +54,35 @@ class TrainConfig:
             instead of only warning.
         deterministic: turn on TensorFlow's op determinism
             (``tf.config.experimental.enable_op_determinism``), process-wide.
+        d_lr: the discriminator's learning rate, ``lr`` when ``None``; a
+            different ``d_lr`` and ``g_lr`` is the two time-scale update
+            rule (Heusel et al. 2017).
+        g_lr: the generator's learning rate, ``lr`` when ``None``.
+        gp_weight: WGAN-GP gradient-penalty weight lambda; ``None`` takes
+            the loss's own (10 for ``wgan_gp``, else 0).
+        r1_gamma: R1 penalty weight gamma (Mescheder et al. 2018); 0 is off.
+        clip_value: clip the discriminator's weights to
+            ``[-clip_value, clip_value]`` after each update (WGAN); ``None``
+            is off.
+        label_smoothing: one-sided label smoothing, real target
+            ``1 - label_smoothing`` (minimax and non_saturating only).
+        instance_noise: initial standard deviation of the instance noise
+            (Sonderby et al. 2016); 0 is off.
+        instance_noise_steps: training steps over which that noise decays to
+            zero; the whole run when ``None``.
+        ema: decay of the generator's exponential moving average (e.g.
+            0.999); the saved ``generator.keras`` and the sample grids then
+            use the average. ``None`` is off.
+        diffaugment: a DiffAugment policy, e.g. ``"color,translation,cutout"``
+            (Zhao et al. 2020); ``None`` is off.
+        pack: PacGAN packing, samples per discriminator judgement (Lin et al.
+            2018); ``batch_size`` must be a multiple of it.
+        spectral_norm: spectral normalisation in the bundled discriminators
+            (Miyato et al. 2018).
+
+    ``for_dataset`` (and so the CLI) sets ``d_steps`` to the loss family's
+    recommendation (5 for ``wasserstein`` and ``wgan_gp``) when a ``loss`` is
+    given without ``d_steps``.
     """
 
     dataset: str = "mnist-sample"
@@ -75,6 +104,18 @@ class TrainConfig:
     skip_invalid: bool = False
     rescale: bool = False
     deterministic: bool = False
+    d_lr: float | None = None
+    g_lr: float | None = None
+    gp_weight: float | None = None
+    r1_gamma: float = 0.0
+    clip_value: float | None = None
+    label_smoothing: float = 0.0
+    instance_noise: float = 0.0
+    instance_noise_steps: int | None = None
+    ema: float | None = None
+    diffaugment: str | None = None
+    pack: int = 1
+    spectral_norm: bool = False
 
     def __post_init__(self):
         if self.image_shape is not None:
@@ -95,10 +136,13 @@ class TrainConfig:
             _check_positive_int(name, getattr(self, name))
         if self.steps_per_epoch is not None:
             _check_positive_int("steps_per_epoch", self.steps_per_epoch)
-        for name in ("lr",):
+        for name in ("lr", "d_lr", "g_lr", "clip_value"):
             value = getattr(self, name)
+            if name != "lr" and value is None:
+                continue
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
                 raise ValueError(f"{name} must be a positive number, got {value!r}")
+        self._validate_stabilisers()
         if isinstance(self.beta_1, bool) or not isinstance(self.beta_1, (int, float)) or not 0 <= self.beta_1 < 1:
             raise ValueError(f"beta_1 must lie in [0, 1), got {self.beta_1!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
@@ -110,6 +154,41 @@ class TrainConfig:
                 f"image_shape must be (height, width, channels) with positive sides and 1 or 3 channels, "
                 f"got {self.image_shape}"
             )
+
+    def _validate_stabilisers(self) -> None:
+        for name in ("gp_weight", "r1_gamma", "instance_noise"):
+            value = getattr(self, name)
+            if name == "gp_weight" and value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+                raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+        if isinstance(self.label_smoothing, bool) or not isinstance(self.label_smoothing, (int, float)) or not (
+            0 <= self.label_smoothing < 1
+        ):
+            raise ValueError(f"label_smoothing must lie in [0, 1), got {self.label_smoothing!r}")
+        if self.label_smoothing and not losses.get(self.loss).supports_label_smoothing:
+            valid = sorted(name for name, pair in losses.LOSSES.items() if pair.supports_label_smoothing)
+            raise ValueError(
+                f"label_smoothing needs a probabilistic loss ({', '.join(valid)}); got loss {self.loss!r}"
+            )
+        if self.instance_noise_steps is not None:
+            _check_positive_int("instance_noise_steps", self.instance_noise_steps)
+        if self.ema is not None and (
+            isinstance(self.ema, bool) or not isinstance(self.ema, (int, float)) or not 0 < self.ema < 1
+        ):
+            raise ValueError(f"ema must be a decay in (0, 1), e.g. 0.999, got {self.ema!r}")
+        if self.diffaugment is not None:
+            if not isinstance(self.diffaugment, str):
+                raise ValueError(f"diffaugment must be a policy string such as 'color,translation,cutout', got {self.diffaugment!r}")
+            augment.parse_policy(self.diffaugment)
+        _check_positive_int("pack", self.pack)
+        if self.batch_size % self.pack:
+            raise ValueError(
+                f"batch_size {self.batch_size} is not divisible by pack={self.pack}: the discriminator judges "
+                f"groups of {self.pack} samples"
+            )
+        if not isinstance(self.spectral_norm, bool):
+            raise ValueError(f"spectral_norm must be true or false, got {self.spectral_norm!r}")
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
@@ -141,7 +220,10 @@ class TrainConfig:
     def for_dataset(cls, dataset: str = "mnist-sample", **overrides) -> "TrainConfig":
         """The recommended settings for ``dataset``, with ``overrides`` on top."""
         preset = PRESETS.get(dataset, ARRAY_PRESET if dataset.endswith(".npy") else FOLDER_PRESET)
-        return cls(**{**preset, "dataset": dataset, **overrides})
+        settings = {**preset, "dataset": dataset, **overrides}
+        if "loss" in overrides and "d_steps" not in overrides:
+            settings["d_steps"] = losses.get(overrides["loss"]).d_steps
+        return cls(**settings)
 
 
 def _check_positive_int(name: str, value) -> None:

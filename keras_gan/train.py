@@ -49,24 +49,52 @@ class RunResult:
     initial_epoch: int = 0  # epochs already trained when this call started (a resume)
 
 
-def build_gan(config: TrainConfig, sample_shape: tuple) -> GAN:
-    """Builds the generator, discriminator and GAN that ``config`` names, compiled."""
+def build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None = None) -> GAN:
+    """Builds the generator, discriminator and GAN that ``config`` names, compiled.
+
+    Args:
+        config: the settings.
+        sample_shape: the shape of one training sample.
+        total_steps: the run's training steps; the instance noise decays over
+            them when ``config.instance_noise_steps`` is ``None``.
+    """
+    # With packing the discriminator judges `pack` samples stacked on the last axis.
+    d_shape = tuple(sample_shape[:-1]) + (sample_shape[-1] * config.pack,)
     if config.model == "dcgan":
         generator = networks.dcgan_generator(config.latent_dim, sample_shape, base_filters=config.base_filters)
-        discriminator = networks.dcgan_discriminator(sample_shape, base_filters=config.base_filters)
+        discriminator = networks.dcgan_discriminator(
+            d_shape, base_filters=config.base_filters, spectral_norm=config.spectral_norm
+        )
     else:
         flat = len(sample_shape) == 1
         generator = networks.mlp_generator(
             config.latent_dim, sample_shape, hidden_units=POINT_HIDDEN_UNITS if flat else (256, 512, 1024)
         )
         discriminator = networks.mlp_discriminator(
-            sample_shape, hidden_units=POINT_HIDDEN_UNITS if flat else (512, 256)
+            d_shape, hidden_units=POINT_HIDDEN_UNITS if flat else (512, 256), spectral_norm=config.spectral_norm
         )
-    gan = GAN(generator, discriminator, d_steps=config.d_steps, seed=config.seed)
+    noise_steps = config.instance_noise_steps or total_steps
+    if config.instance_noise and noise_steps is None:
+        raise ValueError("instance_noise needs instance_noise_steps (or the run's total steps) to decay over")
+    gan = GAN(
+        generator,
+        discriminator,
+        d_steps=config.d_steps,
+        seed=config.seed,
+        pack=config.pack,
+        diffaugment=config.diffaugment,
+        instance_noise=config.instance_noise,
+        instance_noise_steps=noise_steps if config.instance_noise else None,
+        ema=config.ema,
+    )
     gan.compile(
-        d_optimizer=keras.optimizers.Adam(config.lr, beta_1=config.beta_1),
-        g_optimizer=keras.optimizers.Adam(config.lr, beta_1=config.beta_1),
+        d_optimizer=keras.optimizers.Adam(config.d_lr or config.lr, beta_1=config.beta_1),
+        g_optimizer=keras.optimizers.Adam(config.g_lr or config.lr, beta_1=config.beta_1),
         loss=config.loss,
+        gp_weight=config.gp_weight,
+        r1_gamma=config.r1_gamma,
+        clip_value=config.clip_value,
+        label_smoothing=config.label_smoothing,
     )
     return gan
 
@@ -154,7 +182,7 @@ def _setup(config: TrainConfig) -> _Setup:
     if config.model == "dcgan" and dataset.kind != "image":
         raise ValueError(f"model 'dcgan' needs images; dataset {config.dataset!r} holds {dataset.kind}")
     steps = config.steps_per_epoch or steps_per_epoch(len(dataset.x), config.batch_size)
-    gan = build_gan(config, dataset.sample_shape)
+    gan = build_gan(config, dataset.sample_shape, total_steps=config.epochs * steps)
     x = check_data_range(dataset.x, gan.generator, rescale=config.rescale)
     pipeline = data.make_dataset(x, config.batch_size, seed=config.seed).repeat()
     modes = data.mixture(config.dataset)[0] if config.dataset in data.DATASETS and dataset.kind == "points" else None
@@ -315,7 +343,8 @@ def _train(config, setup, out, initial_epoch, history, grid_latent, verbose, ext
 
 
 def _save_generator(gan: GAN, out: Path) -> None:
-    callbacks.save_generator(gan.generator, out / "generator.keras")
+    # The moving average of the weights when --ema is on.
+    callbacks.save_generator(gan.sampling_generator, out / "generator.keras")
 
 
 def _keep_last_good(gan: GAN, out: Path) -> str:
@@ -346,7 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--batch-size", type=int, help="samples per step")
     add("--latent-dim", type=int, help="size of the Gaussian latent vector")
     add("--loss", choices=sorted(losses.LOSSES), help="loss family (default non_saturating)")
-    add("--d-steps", type=int, help="discriminator updates per generator update (k)")
+    add("--d-steps", type=int, help="discriminator updates per generator update (k; default 1, 5 with --loss wasserstein/wgan_gp)")
     add("--lr", type=float, help="Adam learning rate of both networks (default 2e-4)")
     add("--base-filters", type=int, help="width of the bundled networks")
     add("--image-size", type=int, help="resize images to this side (channels kept)")
@@ -365,7 +394,24 @@ def build_parser() -> argparse.ArgumentParser:
         "and --quiet may be given with it",
     )
     add("--quiet", action="store_true", help="no per-epoch progress lines")
+    _add_stabiliser_flags(parser.add_argument_group("losses and stabilisers (default: off)"))
     return parser
+
+
+def _add_stabiliser_flags(group) -> None:
+    add = group.add_argument
+    add("--d-lr", metavar="LR", type=float, help="discriminator learning rate (default --lr); with --g-lr: TTUR, Heusel et al. 2017")
+    add("--g-lr", metavar="LR", type=float, help="generator learning rate (default --lr)")
+    add("--gp-weight", metavar="LAMBDA", type=float, help="WGAN-GP gradient penalty lambda (default: 10 with --loss wgan_gp, else 0)")
+    add("--r1-gamma", metavar="GAMMA", type=float, help="R1 penalty gamma on real data, Mescheder et al. 2018 (e.g. 10)")
+    add("--clip-value", metavar="C", type=float, help="clip D's weights to [-C, C] after each update, WGAN (e.g. 0.01)")
+    add("--label-smoothing", metavar="A", type=float, help="one-sided label smoothing: real target 1 - A, Salimans et al. 2016")
+    add("--instance-noise", metavar="STD", type=float, help="initial std of Gaussian noise on D's inputs, Sonderby et al. 2016")
+    add("--instance-noise-steps", metavar="N", type=int, help="steps over which the instance noise decays to 0 (default: the run)")
+    add("--ema", type=float, metavar="DECAY", help="moving average of G's weights for sampling and saving (e.g. 0.999)")
+    add("--diffaugment", metavar="POLICY", help="DiffAugment on D's inputs, Zhao et al. 2020: e.g. color,translation,cutout")
+    add("--pack", type=int, metavar="M", help="PacGAN: D judges M samples at once, Lin et al. 2018")
+    add("--spectral-norm", action="store_true", help="spectral normalisation in the discriminator, Miyato et al. 2018")
 
 
 _RESUME_FLAGS = {"resume", "epochs", "quiet"}

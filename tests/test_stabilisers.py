@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gan import GAN, augment, layers, losses, networks
+from keras_gan import GAN, augment, generate, layers, losses, networks, train
+from keras_gan.config import TrainConfig
 
 LATENT = 4
 SHAPE = (8, 8, 1)
@@ -416,3 +417,86 @@ def test_all_options_at_once_in_the_compiled_step():
     assert all(changed(g_before, gan.generator.trainable_variables))
     assert any(changed(ema_before, gan.ema_generator.weights))
     assert all(float(np.abs(np.array(v)).max()) <= 0.5 for v in gan.discriminator_variables)
+
+
+# ------------------------------------------------------------------ config and CLI
+
+STABILISER_FLAGS = (
+    "--loss", "--d-steps", "--gp-weight", "--r1-gamma", "--clip-value", "--label-smoothing", "--instance-noise",
+    "--instance-noise-steps", "--ema", "--diffaugment", "--pack", "--spectral-norm", "--d-lr", "--g-lr",
+)
+
+
+def test_help_lists_every_stabiliser_flag(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        train.main(["--help"])
+    assert exit_info.value.code == 0
+    printed = capsys.readouterr().out
+    for flag in STABILISER_FLAGS:
+        assert flag in printed
+    for name in losses.LOSSES:
+        assert name in printed
+
+
+@pytest.mark.parametrize(
+    "argv, d_steps",
+    [([], 1), (["--loss", "wasserstein"], 5), (["--loss", "wgan_gp"], 5), (["--loss", "wgan_gp", "--d-steps", "2"], 2),
+     (["--loss", "hinge"], 1)],
+)
+def test_a_critic_loss_from_the_cli_brings_five_discriminator_steps(argv, d_steps):
+    assert train.config_from_args(train.build_parser().parse_args(argv)).d_steps == d_steps
+
+
+def test_cli_flags_reach_the_config():
+    argv = [
+        "--loss", "non_saturating", "--gp-weight", "1", "--r1-gamma", "10", "--clip-value", "0.1",
+        "--label-smoothing", "0.1", "--instance-noise", "0.1", "--instance-noise-steps", "50", "--ema", "0.999",
+        "--diffaugment", "color,cutout", "--pack", "2", "--spectral-norm", "--d-lr", "4e-4", "--g-lr", "1e-4",
+    ]
+    config = train.config_from_args(train.build_parser().parse_args(argv))
+    assert (config.gp_weight, config.r1_gamma, config.clip_value, config.label_smoothing) == (1.0, 10.0, 0.1, 0.1)
+    assert (config.instance_noise, config.instance_noise_steps, config.ema) == (0.1, 50, 0.999)
+    assert (config.diffaugment, config.pack, config.spectral_norm, config.d_lr, config.g_lr) == ("color,cutout", 2, True, 4e-4, 1e-4)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--pack", "3"], "batch_size 64 is not divisible by pack=3"),
+        (["--pack", "0"], "pack must be a positive integer, got 0"),
+        (["--loss", "hinge", "--label-smoothing", "0.1"], "label_smoothing needs a probabilistic loss"),
+        (["--label-smoothing", "1"], r"label_smoothing must lie in [0, 1), got 1.0"),
+        (["--ema", "1.5"], "ema must be a decay in (0, 1)"),
+        (["--diffaugment", "colour"], "unknown DiffAugment policy 'colour'; valid: color, translation, cutout"),
+        (["--r1-gamma", "-1"], "r1_gamma must be a non-negative number, got -1.0"),
+        (["--gp-weight", "-1"], "gp_weight must be a non-negative number, got -1.0"),
+        (["--clip-value", "0"], "clip_value must be a positive number, got 0.0"),
+        (["--d-lr", "0"], "d_lr must be a positive number, got 0.0"),
+        (["--instance-noise-steps", "0"], "instance_noise_steps must be a positive integer, got 0"),
+        (["--dataset", "ring", "--diffaugment", "color"], "diffaugment needs image samples (H, W, C)"),
+    ],
+)
+def test_cli_refuses_bad_stabiliser_settings_before_writing_anything(argv, message, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert train.main([*argv, "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_run_with_stabilisers_saves_the_moving_average_as_its_generator(tmp_path):
+    config = TrainConfig(
+        dataset="mnist-sample", epochs=1, steps_per_epoch=2, batch_size=8, latent_dim=8, base_filters=4, samples=4,
+        out=str(tmp_path / "run"), loss="wgan_gp", d_steps=1, pack=2, ema=0.9, diffaugment="color,translation",
+        spectral_norm=True, instance_noise=0.1, d_lr=4e-4, g_lr=1e-4,
+    )
+    result = train.run(config, verbose=0)
+    gan = result.gan
+    assert gan.pack == 2 and gan.discriminator.inputs[0].shape[1:] == (28, 28, 2)
+    assert gan.input_layers[1].anneal_steps == 2  # the instance noise decays over the whole run
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(4e-4) and float(gan.g_optimizer.learning_rate) == pytest.approx(1e-4)
+    z = gan.latent_vectors(3, seed=0)
+    saved = generate.load_generator(result.out / "generator.keras")
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(saved(z)), keras.ops.convert_to_numpy(gan.ema_generator(z)), atol=1e-6
+    )
+    assert not np.allclose(keras.ops.convert_to_numpy(saved(z)), keras.ops.convert_to_numpy(gan.generator(z)))
