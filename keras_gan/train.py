@@ -208,6 +208,9 @@ def run(config: TrainConfig, verbose: int = 2, extra_callbacks=()) -> RunResult:
             directory keeps the last good epoch.
     """
     setup = _setup(config)
+    if config.instance_noise and config.instance_noise_steps is None:
+        # Written out, so that a resume with more epochs keeps the schedule and an evaluation can rebuild the GAN.
+        config = dataclasses.replace(config, instance_noise_steps=setup.gan.instance_noise_steps)
     out = Path(config.out)
     prepare_out_dir(out, config.overwrite)
     if out.exists():

@@ -493,6 +493,7 @@ def test_a_run_with_stabilisers_saves_the_moving_average_as_its_generator(tmp_pa
     gan = result.gan
     assert gan.pack == 2 and gan.discriminator.inputs[0].shape[1:] == (28, 28, 2)
     assert gan.input_layers[1].anneal_steps == 2  # the instance noise decays over the whole run
+    assert train.load_config(result.out).instance_noise_steps == 2  # written out for a resume or an evaluation
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(4e-4) and float(gan.g_optimizer.learning_rate) == pytest.approx(1e-4)
     z = gan.latent_vectors(3, seed=0)
     saved = generate.load_generator(result.out / "generator.keras")
