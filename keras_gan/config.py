@@ -119,7 +119,10 @@ class TrainConfig:
 
     def __post_init__(self):
         if self.image_shape is not None:
-            self.image_shape = tuple(int(v) for v in self.image_shape)
+            try:
+                self.image_shape = tuple(int(v) for v in self.image_shape)
+            except (TypeError, ValueError):
+                raise ValueError(f"image_shape must be (height, width, channels), got {self.image_shape!r}") from None
         self.validate()
 
     def validate(self) -> None:
