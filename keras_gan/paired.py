@@ -1,0 +1,196 @@
+"""GANs trained on (source, target) image pairs, and the scores of a translation.
+
+Image-to-image translation (pix2pix) and super-resolution (SRGAN) share one
+shape of training: the generator has no latent input, it maps a source image
+to a target-domain image, and it learns from two signals at once, the frozen
+discriminator's verdict and a content loss against the known target:
+
+    batch (source, target) --unpack--> (real=target, condition=source)
+    D phase:  fake = G(source);  D learns real vs fake (pix2pix: on (source, x) pairs)
+    G phase:  verdict, fake = combined(source)            # D frozen inside
+              g_loss = adversarial_weight * loss.generator(verdict) + content_loss(target, fake)
+
+:class:`PairedGAN` is that shape as a :class:`keras_gan.GAN` subclass: it
+reuses the GAN's train step through its hooks (``unpack``,
+``generator_inputs``, ``discriminate``, ``build_combined``,
+``generator_loss``) and leaves the content loss to :class:`keras_gan.Pix2Pix`
+(lambda * L1) and :class:`keras_gan.SRGAN` (MSE, optionally VGG features).
+Its ``combined`` model outputs both the verdict and the translated image, so
+one forward pass gives the adversarial and the content term.
+
+:func:`pair_scores` measures translations against their targets (mean L1,
+PSNR and SSIM, on images in [-1, 1]).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from keras_gan.gan import GAN, predict_in_batches
+
+
+class PairedGAN(GAN):
+    """A GAN whose generator translates a source image, trained on (source, target) pairs.
+
+    Batches are ``(source, target)`` tuples, so ``fit(sources, targets)``
+    works as for a supervised Keras model. Subclasses implement
+    :meth:`content_loss`.
+
+    Args:
+        generator: a Keras model ``source image -> image``.
+        discriminator: a Keras model giving logits (one per sample, or a grid
+            of them) on generated or real target images; what else it sees
+            is :meth:`discriminate`'s business.
+        d_steps: discriminator updates per generator update.
+        adversarial_weight: weight of the adversarial term in the
+            generator's loss (the content loss has weight 1).
+        content_metrics: names of the content terms reported as metrics
+            (the values :meth:`content_loss` returns beside the total).
+        seed: seeds any randomness of the training step.
+        name: model name.
+        **kwargs: further :class:`keras_gan.GAN` options, e.g. ``ema``. The
+            ones that reshape what the discriminator sees (``pack``,
+            ``diffaugment``) act on the judged image only, not on a source
+            the discriminator is also shown.
+    """
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        d_steps: int = 1,
+        *,
+        adversarial_weight: float = 1.0,
+        content_metrics: Sequence[str] = (),
+        seed: int | None = None,
+        name: str = "paired_gan",
+        **kwargs,
+    ):
+        if len(generator.inputs) != 1 or len(generator.inputs[0].shape) != 4:
+            raise ValueError(
+                f"a paired GAN's generator takes one image (batch, H, W, C), got inputs "
+                f"{[tuple(t.shape) for t in generator.inputs]}"
+            )
+        if not adversarial_weight >= 0:
+            raise ValueError(f"adversarial_weight must be >= 0, got {adversarial_weight!r}")
+        kwargs.pop("latent_dim", None)  # in a saved config; there is no latent space
+        super().__init__(generator, discriminator, d_steps, seed=seed, name=name, **kwargs)
+        self.latent_dim = None
+        self.adversarial_weight = float(adversarial_weight)
+        self.content_trackers = {key: keras.metrics.Mean(name=key) for key in content_metrics}
+
+    @property
+    def source_shape(self) -> tuple:
+        """Shape of one source image, ``(h, w, C)``."""
+        return tuple(self.generator.inputs[0].shape[1:])
+
+    # ------------------------------------------------------------------ hooks of GAN
+
+    def build_combined(self) -> keras.Model:
+        """``source -> [D's verdict on G(source), G(source)]``, D frozen."""
+        source = keras.Input(self.source_shape, name="source")
+        fake = self.generator(source)
+        verdict = self.discriminate(self.discriminator_inputs(fake), source, training=None)
+        return keras.Model(source, [verdict, fake], name="combined")
+
+    def unpack(self, data):
+        """``(source, target)`` -> ``(real=target, condition=source)``."""
+        if not isinstance(data, (tuple, list)) or len(data) < 2:
+            raise ValueError(f"{type(self).__name__} trains on (source, target) batches, got a single tensor")
+        return data[1], data[0]
+
+    def generator_inputs(self, batch_size, condition):
+        """The source images: the generator has no latent input."""
+        return condition
+
+    def content_loss(self, real, fake):
+        """Returns ``(weighted total, {metric name: unweighted term})``; subclasses define it."""
+        raise NotImplementedError(f"{type(self).__name__} must define content_loss(real, fake)")
+
+    def generator_loss(self, source, real, condition):
+        """``adversarial_weight * loss.generator(D(G(source))) + content_loss(real, G(source))``."""
+        verdict, fake = self.combined(source, training=True)
+        content, terms = self.content_loss(real, fake)
+        self._track_content(terms)
+        return self.adversarial_weight * self.loss_pair.generator(verdict) + content
+
+    def _track_content(self, terms):
+        for key, value in terms.items():
+            self.content_trackers[key].update_state(value)
+
+    @property
+    def metrics(self):
+        return super().metrics + list(self.content_trackers.values())
+
+    def test_step(self, data):
+        """Scores held-out pairs: D's verdicts, the generator's full loss, the content terms."""
+        real, source = self.unpack(data)
+        fake = self.generator(source, training=False)
+        real_logits = self.discriminate(self.discriminator_inputs(real, training=False), source, training=False)
+        fake_logits = self.discriminate(self.discriminator_inputs(fake, training=False), source, training=False)
+        self._track_discriminator(self.loss_pair.discriminator(real_logits, fake_logits), real_logits, fake_logits)
+        content, terms = self.content_loss(real, fake)
+        self._track_content(terms)
+        self.g_loss_tracker.update_state(self.adversarial_weight * self.loss_pair.generator(fake_logits) + content)
+        return {m.name: m.result() for m in self.metrics}
+
+    # ------------------------------------------------------------------ using it
+
+    def latent_vectors(self, n, seed=None):
+        raise ValueError(
+            f"{type(self).__name__} has no latent space: it translates images; call translate(sources) "
+            "or generate(len(sources), latent=sources)"
+        )
+
+    def translate(self, sources, batch_size: int = 256) -> np.ndarray:
+        """Runs the generator (its moving average when ``ema`` is on) in inference mode over ``sources``.
+
+        ``sources`` are images in [-1, 1]; the result is a float32 numpy array.
+        """
+        sources = np.asarray(sources, dtype="float32")
+        if sources.shape[1:] != self.source_shape:
+            raise ValueError(f"sources of shape {sources.shape[1:]} do not fit the generator's input {self.source_shape}")
+        return predict_in_batches(self.sampling_generator, sources, batch_size)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("latent_dim", None)
+        config["adversarial_weight"] = self.adversarial_weight
+        return config
+
+
+def pair_scores(outputs, targets, max_val: float = 2.0) -> dict[str, float]:
+    """Mean L1, PSNR and SSIM of ``outputs`` against ``targets``, image by image.
+
+    Both are ``(N, H, W, C)`` arrays in the generator's range [-1, 1], so the
+    dynamic range ``max_val`` is 2. PSNR is ``10 log10(max_val^2 / MSE)`` per
+    image, then averaged over images (``tf.image.psnr``); SSIM is
+    ``tf.image.ssim`` with its defaults (11x11 Gaussian window, sigma 1.5),
+    which needs images of at least 11 pixels a side (smaller images get no
+    ``"ssim"`` entry). An image identical to its target has infinite PSNR;
+    the mean is then infinite too.
+
+    Returns:
+        ``{"l1": ..., "psnr": ..., "ssim": ...}`` as Python floats.
+
+    Example:
+        >>> x = np.zeros((1, 16, 16, 1), "float32")
+        >>> round(pair_scores(x + 0.2, x)["psnr"], 2)   # 10 log10(4 / 0.04)
+        20.0
+    """
+    outputs = tf.convert_to_tensor(outputs, tf.float32)
+    targets = tf.convert_to_tensor(targets, tf.float32)
+    if outputs.shape != targets.shape or outputs.shape.rank != 4:
+        raise ValueError(f"outputs and targets must be (N, H, W, C) arrays of one shape, got {outputs.shape} and {targets.shape}")
+    scores = {
+        "l1": ops.mean(ops.abs(outputs - targets)),
+        "psnr": ops.mean(tf.image.psnr(outputs, targets, max_val=max_val)),
+    }
+    if min(outputs.shape[1:3]) >= 11:
+        scores["ssim"] = ops.mean(tf.image.ssim(outputs, targets, max_val=max_val))
+    return {key: float(value) for key, value in scores.items()}
