@@ -7,7 +7,7 @@ import json
 import math
 from typing import Any
 
-from keras_gan import augment, data, losses, networks
+from keras_gan import augment, data, losses, networks, pairs
 
 # Recommended settings per dataset; anything given explicitly (CLI flag or
 # keyword) wins over the preset.
@@ -18,10 +18,20 @@ PRESETS: dict[str, dict[str, Any]] = {
     "cifar10": {"model": "dcgan", "epochs": 20, "batch_size": 64, "base_filters": 64},
     "ring": {"model": "mlp", "epochs": 20, "batch_size": 100, "latent_dim": 2, "steps_per_epoch": 250},
     "grid": {"model": "mlp", "epochs": 20, "batch_size": 100, "latent_dim": 2, "steps_per_epoch": 250},
+    "mnist-edges": {"model": "pix2pix", "epochs": 10, "batch_size": 32, "base_filters": 16, "image_shape": (32, 32, 1)},
+    "mnist-masked": {"model": "pix2pix", "epochs": 10, "batch_size": 32, "base_filters": 16, "image_shape": (32, 32, 1)},
 }
 FOLDER_PRESET: dict[str, Any] = {"model": "dcgan", "epochs": 50, "batch_size": 64, "image_shape": (64, 64, 3)}
 # A .npy array keeps its own shape; use --model mlp for points.
 ARRAY_PRESET: dict[str, Any] = {"model": "dcgan", "epochs": 50, "batch_size": 64}
+# What a model family needs on a dataset whose preset names another family
+# (e.g. srgan on mnist-sample); the dataset's own settings (image_shape) stay.
+MODEL_PRESETS: dict[str, dict[str, Any]] = {
+    "pix2pix": {"epochs": 10, "batch_size": 32, "base_filters": 16},
+    "srgan": {"epochs": 10, "batch_size": 32, "base_filters": 32, "lr": 1e-4, "beta_1": 0.9},
+}
+# Models trained on (source, target) image pairs (keras_gan.paired).
+PAIRED_MODELS = ("pix2pix", "srgan")
 
 
 @dataclasses.dataclass
@@ -79,6 +89,17 @@ class TrainConfig:
             2018); ``batch_size`` must be a multiple of it.
         spectral_norm: spectral normalisation in the bundled discriminators
             (Miyato et al. 2018).
+        l1_weight: pix2pix's lambda, the weight of the L1 term (100).
+        direction: which side of a pair folder is the source for pix2pix,
+            ``"AtoB"`` or ``"BtoA"``.
+        scale: SRGAN's upsampling factor, 2, 4 or 8; the training images'
+            sides must be multiples of it.
+        vgg_weight: weight of SRGAN's VGG19 feature term in the content
+            loss; 0 (the default) is off and needs no download, anything
+            else needs VGG19's ImageNet weights (cached or downloadable).
+        eval_every: measure sample quality (``keras_gan.evaluate``: modes
+            for points, FID etc. in MNIST-classifier features for digits)
+            every this many epochs, into the logs; ``None`` is off.
 
     ``for_dataset`` (and so the CLI) sets ``d_steps`` to the loss family's
     recommendation (5 for ``wasserstein`` and ``wgan_gp``) when a ``loss`` is
@@ -116,6 +137,11 @@ class TrainConfig:
     diffaugment: str | None = None
     pack: int = 1
     spectral_norm: bool = False
+    l1_weight: float = 100.0
+    direction: str = "AtoB"
+    scale: int = 4
+    vgg_weight: float = 0.0
+    eval_every: int | None = None
 
     def __post_init__(self):
         if self.image_shape is not None:
@@ -127,9 +153,10 @@ class TrainConfig:
 
     def validate(self) -> None:
         """Checks every field; raises ``ValueError`` naming the first bad one."""
-        if self.dataset not in data.DATASETS and not data.is_local_dataset(self.dataset):
+        known = [*data.DATASETS, *pairs.PAIRED_DATASETS]
+        if self.dataset not in known and not data.is_local_dataset(self.dataset):
             raise ValueError(
-                f"unknown dataset {self.dataset!r}; valid datasets: {', '.join(data.DATASETS)}, "
+                f"unknown dataset {self.dataset!r}; valid datasets: {', '.join(known)}, "
                 "or the path of an image folder or of a .npy array"
             )
         if self.model not in networks.GENERATORS:
@@ -146,6 +173,7 @@ class TrainConfig:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
                 raise ValueError(f"{name} must be a positive number, got {value!r}")
         self._validate_stabilisers()
+        self._validate_paired()
         if isinstance(self.beta_1, bool) or not isinstance(self.beta_1, (int, float)) or not 0 <= self.beta_1 < 1:
             raise ValueError(f"beta_1 must lie in [0, 1), got {self.beta_1!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
@@ -192,6 +220,25 @@ class TrainConfig:
             )
         if not isinstance(self.spectral_norm, bool):
             raise ValueError(f"spectral_norm must be true or false, got {self.spectral_norm!r}")
+        if self.eval_every is not None:
+            _check_positive_int("eval_every", self.eval_every)
+
+    def _validate_paired(self) -> None:
+        if self.dataset in pairs.PAIRED_DATASETS and self.model != "pix2pix":
+            raise ValueError(f"dataset {self.dataset!r} holds (source, target) pairs for model 'pix2pix', not {self.model!r}")
+        if self.model == "pix2pix" and self.dataset in data.DATASETS:
+            raise ValueError(
+                f"model 'pix2pix' needs paired images: {', '.join(pairs.PAIRED_DATASETS)}, or a folder of "
+                f"side-by-side A|B images or with A/ and B/ subfolders; got {self.dataset!r}"
+            )
+        for name in ("l1_weight", "vgg_weight"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+                raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+        if self.direction not in pairs.DIRECTIONS:
+            raise ValueError(f"direction must be one of {', '.join(pairs.DIRECTIONS)}, got {self.direction!r}")
+        if self.scale not in networks.srgan.SCALES:
+            raise ValueError(f"scale must be one of {networks.srgan.SCALES}, got {self.scale!r}")
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
@@ -223,6 +270,9 @@ class TrainConfig:
     def for_dataset(cls, dataset: str = "mnist-sample", **overrides) -> "TrainConfig":
         """The recommended settings for ``dataset``, with ``overrides`` on top."""
         preset = PRESETS.get(dataset, ARRAY_PRESET if dataset.endswith(".npy") else FOLDER_PRESET)
+        model = overrides.get("model", preset["model"])
+        if model != preset["model"]:
+            preset = {**preset, **MODEL_PRESETS.get(model, {})}
         settings = {**preset, "dataset": dataset, **overrides}
         if "loss" in overrides and "d_steps" not in overrides:
             settings["d_steps"] = losses.get(overrides["loss"]).d_steps

@@ -31,9 +31,13 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_gan import callbacks, checkpoints, data, losses, networks  # noqa: E402
-from keras_gan.config import TrainConfig  # noqa: E402
+from keras_gan import callbacks, checkpoints, data, evaluate, feature_extractors, losses, networks, pairs  # noqa: E402
+from keras_gan.conditional import ConditionalGAN, class_grid  # noqa: E402
+from keras_gan.config import PAIRED_MODELS, TrainConfig  # noqa: E402
 from keras_gan.gan import GAN, steps_per_epoch  # noqa: E402
+from keras_gan.paired import HeldOutScores, PairedGAN  # noqa: E402
+from keras_gan.pix2pix import Pix2Pix  # noqa: E402
+from keras_gan.srgan import SRGAN, VGGContent, WeightsUnavailableError  # noqa: E402
 
 POINT_HIDDEN_UNITS = (128, 128, 128)
 
@@ -49,7 +53,9 @@ class RunResult:
     initial_epoch: int = 0  # epochs already trained when this call started (a resume)
 
 
-def build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None = None) -> GAN:
+def build_gan(
+    config: TrainConfig, sample_shape: tuple, total_steps: int | None = None, num_classes: int | None = None
+) -> GAN:
     """Builds the generator, discriminator and GAN that ``config`` names, compiled.
 
     Args:
@@ -57,13 +63,25 @@ def build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None 
         sample_shape: the shape of one training sample.
         total_steps: the run's training steps; the instance noise decays over
             them when ``config.instance_noise_steps`` is ``None``.
+        num_classes: the number of classes, for ``model="cgan"``.
     """
+    if config.model in PAIRED_MODELS:
+        return compile_gan(build_paired_gan(config, sample_shape), config)
     # With packing the discriminator judges `pack` samples stacked on the last axis.
     d_shape = tuple(sample_shape[:-1]) + (sample_shape[-1] * config.pack,)
     if config.model == "dcgan":
         generator = networks.dcgan_generator(config.latent_dim, sample_shape, base_filters=config.base_filters)
         discriminator = networks.dcgan_discriminator(
             d_shape, base_filters=config.base_filters, spectral_norm=config.spectral_norm
+        )
+    elif config.model == "cgan":
+        if not num_classes:
+            raise ValueError("model 'cgan' needs the number of classes of the data")
+        generator = networks.conditional_generator(
+            config.latent_dim, sample_shape, num_classes, base_filters=config.base_filters
+        )
+        discriminator = networks.conditional_discriminator(
+            d_shape, num_classes, base_filters=config.base_filters, spectral_norm=config.spectral_norm
         )
     else:
         flat = len(sample_shape) == 1
@@ -76,7 +94,7 @@ def build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None 
     noise_steps = config.instance_noise_steps or total_steps
     if config.instance_noise and noise_steps is None:
         raise ValueError("instance_noise needs instance_noise_steps (or the run's total steps) to decay over")
-    gan = GAN(
+    gan = (ConditionalGAN if config.model == "cgan" else GAN)(
         generator,
         discriminator,
         d_steps=config.d_steps,
@@ -87,6 +105,11 @@ def build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None 
         instance_noise_steps=noise_steps if config.instance_noise else None,
         ema=config.ema,
     )
+    return compile_gan(gan, config)
+
+
+def compile_gan(gan: GAN, config: TrainConfig) -> GAN:
+    """Compiles ``gan`` with the optimizers, loss and penalties ``config`` names; returns it."""
     gan.compile(
         d_optimizer=keras.optimizers.Adam(config.d_lr or config.lr, beta_1=config.beta_1),
         g_optimizer=keras.optimizers.Adam(config.g_lr or config.lr, beta_1=config.beta_1),
@@ -97,6 +120,55 @@ def build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None 
         label_smoothing=config.label_smoothing,
     )
     return gan
+
+# Residual blocks of the CLI's SRGAN generator: the paper's 16 make a CPU run
+# of the MNIST demo several times slower.
+SRGAN_RESIDUAL_BLOCKS = 4
+
+
+def build_paired_gan(config: TrainConfig, sample_shape: tuple) -> PairedGAN:
+    """The (uncompiled) pix2pix or SRGAN that ``config`` names, for targets of ``sample_shape``.
+
+    pix2pix: a U-Net and a PatchGAN of ``base_filters``; SRGAN: a generator
+    from ``sample_shape / scale`` up to ``sample_shape`` and a discriminator
+    on ``sample_shape``, with the VGG19 content term when ``vgg_weight`` > 0.
+    """
+    if len(sample_shape) != 3:
+        raise ValueError(f"model {config.model!r} needs images; got samples of shape {tuple(sample_shape)}")
+    if config.model == "pix2pix":
+        generator = networks.unet_generator(sample_shape, base_filters=config.base_filters)
+        discriminator = networks.patchgan_discriminator(sample_shape, base_filters=config.base_filters)
+        return Pix2Pix(
+            generator, discriminator, d_steps=config.d_steps, l1_weight=config.l1_weight, seed=config.seed, ema=config.ema
+        )
+    height, width, channels = sample_shape
+    if height % config.scale or width % config.scale:
+        raise ValueError(
+            f"scale {config.scale} needs image sides divisible by it; the images are {height}x{width} "
+            "(resize them with --image-size)"
+        )
+    generator = networks.srgan_generator(
+        (height // config.scale, width // config.scale, channels),
+        config.scale,
+        base_filters=config.base_filters,
+        num_blocks=SRGAN_RESIDUAL_BLOCKS,
+    )
+    discriminator = networks.srgan_discriminator(sample_shape, base_filters=config.base_filters)
+    vgg = None
+    if config.vgg_weight:
+        try:
+            vgg = VGGContent()
+        except WeightsUnavailableError as error:
+            raise ValueError(f"vgg_weight {config.vgg_weight:g}: {error}") from None
+    return SRGAN(
+        generator,
+        discriminator,
+        d_steps=config.d_steps,
+        vgg=vgg,
+        vgg_weight=config.vgg_weight,
+        seed=config.seed,
+        ema=config.ema,
+    )
 
 
 def prepare_out_dir(out: Path, overwrite: bool) -> None:
@@ -169,6 +241,8 @@ class _Setup:
     steps: int
     kind: str
     modes: np.ndarray | None
+    grid_inputs: np.ndarray | None = None  # for a paired model: fixed sources
+    callbacks: list = dataclasses.field(default_factory=list)  # run before the run directory's own
 
 
 def _setup(config: TrainConfig) -> _Setup:
@@ -176,17 +250,88 @@ def _setup(config: TrainConfig) -> _Setup:
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(config.seed)
+    if config.model in PAIRED_MODELS:
+        return _paired_setup(config)
     dataset = data.load(
         config.dataset, image_shape=config.image_shape, seed=config.seed, skip_invalid=config.skip_invalid
     )
-    if config.model == "dcgan" and dataset.kind != "image":
-        raise ValueError(f"model 'dcgan' needs images; dataset {config.dataset!r} holds {dataset.kind}")
+    if config.model in ("dcgan", "cgan") and dataset.kind != "image":
+        raise ValueError(f"model {config.model!r} needs images; dataset {config.dataset!r} holds {dataset.kind}")
+    conditional = config.model == "cgan"
+    if conditional and dataset.y is None:
+        raise ValueError(f"model 'cgan' needs class labels; dataset {config.dataset!r} has none")
     steps = config.steps_per_epoch or steps_per_epoch(len(dataset.x), config.batch_size)
-    gan = build_gan(config, dataset.sample_shape, total_steps=config.epochs * steps)
+    gan = build_gan(
+        config, dataset.sample_shape, total_steps=config.epochs * steps, num_classes=dataset.num_classes
+    )
     x = check_data_range(dataset.x, gan.generator, rescale=config.rescale)
-    pipeline = data.make_dataset(x, config.batch_size, seed=config.seed).repeat()
+    labels = dataset.y if conditional else None
+    pipeline = data.make_dataset(x, config.batch_size, y=labels, seed=config.seed).repeat()
     modes = data.mixture(config.dataset)[0] if config.dataset in data.DATASETS and dataset.kind == "points" else None
     return _Setup(gan, pipeline, steps, dataset.kind, modes)
+
+
+def sample_metrics(config: TrainConfig, gan: GAN) -> list:
+    """The ``SampleMetrics`` callback ``config.eval_every`` asks for, or none.
+
+    Built before anything is written, so that missing image features (no
+    InceptionV3 weights offline) stop the run at once.
+    """
+    if not config.eval_every:
+        return []
+    sample_shape = tuple(gan.generator.outputs[0].shape[1:])
+    try:
+        evaluation = evaluate.Evaluation(
+            config.dataset, image_shape=sample_shape if len(sample_shape) == 3 else None, seed=config.seed
+        )
+    except feature_extractors.FeaturesUnavailableError as error:
+        raise ValueError(f"eval_every: {error}") from None
+    return [callbacks.SampleMetrics(evaluation, evaluation.num_samples, every=config.eval_every, seed=config.seed)]
+
+
+def _paired_setup(config: TrainConfig) -> _Setup:
+    """Data, GAN, grid inputs and held-out scoring for pix2pix or SRGAN.
+
+    Named datasets have a held-out split: its pairs are scored after every
+    epoch against the naive baseline (the source itself for pix2pix, bicubic
+    upsampling for SRGAN) and fill the sample grids; a folder has none, so
+    its grids show training sources.
+    """
+    named = config.dataset in pairs.PAIRED_DATASETS or config.dataset in data.DATASETS
+    if config.model == "pix2pix":
+        x, y = pairs.load_pairs(config.dataset, image_shape=config.image_shape, direction=config.direction)
+        held_out = pairs.load_pairs(config.dataset, split="test", image_shape=config.image_shape) if named else None
+    else:
+        # Only high-resolution images: SRGAN downsamples each batch inside its step.
+        x, y = data.load(config.dataset, image_shape=config.image_shape, skip_invalid=config.skip_invalid).x, None
+        held_out = None
+        if named:
+            test = data.load(config.dataset, split="test", image_shape=config.image_shape).x
+            held_out = pairs.super_resolution_pairs(test, config.scale) if len(test.shape) == 4 else None
+    sample_shape = (y if y is not None else x).shape[1:]
+    gan = build_gan(config, sample_shape)
+    steps = config.steps_per_epoch or steps_per_epoch(len(x), config.batch_size)
+    pipeline = data.make_dataset(x, config.batch_size, y=y, seed=config.seed).repeat()
+    if held_out is None:
+        grid_sources = x if config.model == "pix2pix" else pairs.super_resolution_pairs(x[: config.samples], config.scale)[0]
+        return _Setup(gan, pipeline, steps, "image", None, grid_sources[: config.samples])
+    sources, targets = held_out
+    if config.model == "pix2pix":
+        baseline, name = (sources, "identity") if sources.shape == targets.shape else (None, None)
+    else:
+        baseline, name = pairs.upsample_bicubic(sources, config.scale), "bicubic"
+    scores = []
+    if baseline is not None:
+        out = Path(config.out)
+        scores = [HeldOutScores(sources, targets, baseline, name, out / "held_out_scores.json", out / "samples" / "held_out.png")]
+    return _Setup(gan, pipeline, steps, "image", None, sources[: config.samples], scores)
+
+
+def _grid_inputs(config: TrainConfig, setup: _Setup) -> np.ndarray:
+    """What the sample grids run the generator on: fixed latent vectors, or a paired model's fixed sources."""
+    if setup.grid_inputs is not None:
+        return setup.grid_inputs
+    return setup.gan.latent_vectors(config.samples if setup.kind == "image" else 1000, seed=config.seed)
 
 
 def run(config: TrainConfig, verbose: int = 2, extra_callbacks=()) -> RunResult:
@@ -208,6 +353,8 @@ def run(config: TrainConfig, verbose: int = 2, extra_callbacks=()) -> RunResult:
             directory keeps the last good epoch.
     """
     setup = _setup(config)
+    extra_callbacks = [*setup.callbacks, *extra_callbacks]
+    extra_callbacks = [*sample_metrics(config, setup.gan), *extra_callbacks]
     if config.instance_noise and config.instance_noise_steps is None:
         # Written out, so that a resume with more epochs keeps the schedule and an evaluation can rebuild the GAN.
         config = dataclasses.replace(config, instance_noise_steps=setup.gan.instance_noise_steps)
@@ -217,7 +364,7 @@ def run(config: TrainConfig, verbose: int = 2, extra_callbacks=()) -> RunResult:
         shutil.rmtree(out)
     (out / "samples").mkdir(parents=True)
     callbacks.atomic_write_text(out / "config.json", config.to_json())
-    grid_latent = setup.gan.latent_vectors(config.samples if setup.kind == "image" else 1000, seed=config.seed)
+    grid_latent = _grid_inputs(config, setup)
     return _train(config, setup, out, 0, {}, grid_latent, verbose, extra_callbacks)
 
 
@@ -265,6 +412,8 @@ def resume(run_dir: str | os.PathLike, epochs: int | None = None, verbose: int =
     changed = {"out": str(run_dir), "epochs": epochs or config.epochs}
     updated = dataclasses.replace(config, **changed)
     setup = _setup(updated)
+    extra_callbacks = [*setup.callbacks, *extra_callbacks]
+    extra_callbacks = [*sample_metrics(updated, setup.gan), *extra_callbacks]
     try:
         setup.gan.load_weights(state.path)
     except ValueError as error:
@@ -276,7 +425,7 @@ def resume(run_dir: str | os.PathLike, epochs: int | None = None, verbose: int =
         callbacks.atomic_write_text(run_dir / "config.json", updated.to_json())
     grid_latent = state.latent
     if grid_latent is None:
-        grid_latent = setup.gan.latent_vectors(config.samples if setup.kind == "image" else 1000, seed=config.seed)
+        grid_latent = _grid_inputs(config, setup)
     return _train(updated, setup, run_dir, state.epoch, state.history, grid_latent, verbose, extra_callbacks)
 
 
@@ -312,6 +461,14 @@ def _rewind_log(path: Path, epoch: int, history: dict) -> None:
     callbacks.atomic_write_text(path, "\n".join(lines) + "\n")
 
 
+def _sample_grid(gan: GAN, directory: Path, latent: np.ndarray, modes) -> callbacks.SampleGrid:
+    """The per-epoch grid; a conditional GAN's has one row per class, a latent vector per column."""
+    if isinstance(gan, ConditionalGAN):
+        latent, labels = class_grid(latent, gan.num_classes)
+        return callbacks.SampleGrid(directory, latent, labels=labels, rows=gan.num_classes)
+    return callbacks.SampleGrid(directory, latent, modes=modes)
+
+
 def _train(config, setup, out, initial_epoch, history, grid_latent, verbose, extra_callbacks) -> RunResult:
     gan = setup.gan
     # The repeated pipeline's position: skipping the batches already trained on
@@ -331,7 +488,7 @@ def _train(config, setup, out, initial_epoch, history, grid_latent, verbose, ext
                 *extra_callbacks,
                 # First, so that a broken epoch ends before anything below saves it.
                 callbacks.TerminateOnNonFinite(),
-                callbacks.SampleGrid(out / "samples", grid_latent, modes=setup.modes),
+                _sample_grid(gan, out / "samples", grid_latent, setup.modes),
                 history_plot,
                 callbacks.DiscriminatorWatch(history=history),
                 callbacks.CSVLog(out / "log.csv"),
@@ -397,7 +554,9 @@ def build_parser() -> argparse.ArgumentParser:
         "and --quiet may be given with it",
     )
     add("--quiet", action="store_true", help="no per-epoch progress lines")
+    add("--eval-every", type=int, metavar="N", help="log sample metrics (keras_gan.evaluate) every N epochs")
     _add_stabiliser_flags(parser.add_argument_group("losses and stabilisers (default: off)"))
+    _add_paired_flags(parser.add_argument_group("pix2pix (--dataset mnist-edges, mnist-masked or a pair folder) and srgan"))
     return parser
 
 
@@ -415,6 +574,15 @@ def _add_stabiliser_flags(group) -> None:
     add("--diffaugment", metavar="POLICY", help="DiffAugment on D's inputs, Zhao et al. 2020: e.g. color,translation,cutout")
     add("--pack", type=int, metavar="M", help="PacGAN: D judges M samples at once, Lin et al. 2018")
     add("--spectral-norm", action="store_true", help="spectral normalisation in the discriminator, Miyato et al. 2018")
+
+
+
+def _add_paired_flags(group) -> None:
+    add = group.add_argument
+    add("--l1-weight", metavar="LAMBDA", type=float, help="pix2pix: weight of the L1 term (default 100)")
+    add("--direction", choices=pairs.DIRECTIONS, help="pix2pix: which half of a pair folder is the source (default AtoB)")
+    add("--scale", type=int, help="srgan: upsampling factor, 2, 4 or 8 (default 4)")
+    add("--vgg-weight", metavar="W", type=float, help="srgan: weight of the VGG19 content term; needs its ImageNet weights (default 0, off)")
 
 
 _RESUME_FLAGS = {"resume", "epochs", "quiet"}
@@ -444,7 +612,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     dataset = given.get("dataset", settings.pop("dataset", args.dataset))
     settings.setdefault("out", str(Path("runs") / Path(dataset).name))
     if args.image_size is not None:
-        channels = 1 if dataset in ("mnist-sample", "mnist", "fashion_mnist") else 3
+        channels = 1 if dataset in ("mnist-sample", "mnist", "fashion_mnist", *pairs.PAIRED_DATASETS) else 3
         settings["image_shape"] = (args.image_size, args.image_size, channels)
     if args.new:
         if settings.get("overwrite"):

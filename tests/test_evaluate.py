@@ -163,3 +163,19 @@ def test_sample_metrics_callback_rejects_unknown_names():
 
     with pytest.raises(ValueError, match=r"unknown sample metrics \['fid'\]"):
         callbacks.SampleMetrics(evaluate.Evaluation("ring"), num_samples=10, names=["fid"])
+
+
+def test_train_cli_eval_every_logs_sample_metrics(tmp_path):
+    out = tmp_path / "ring"
+    argv = ["--dataset", "ring", "--epochs", "2", "--steps-per-epoch", "2", "--batch-size", "16", "--eval-every", "1"]
+    assert train.main([*argv, "--out", str(out), "--quiet"]) == 0
+    assert json.loads((out / "config.json").read_text())["eval_every"] == 1
+    lines = (out / "log.csv").read_text().splitlines()
+    header, last = lines[0].split(","), dict(zip(lines[0].split(","), lines[-1].split(",")))
+    assert {"modes", "high_quality", "reverse_kl"} <= set(header)
+    assert 0 <= float(last["modes"]) <= 8  # measured every epoch: no NaN
+
+
+def test_eval_every_must_be_positive():
+    with pytest.raises(ValueError, match="eval_every must be a positive integer"):
+        TrainConfig(eval_every=0)
