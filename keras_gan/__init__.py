@@ -6,9 +6,12 @@ in which the discriminator is frozen; one compiled ``train_step`` alternates
 2014, Algorithm 1).
 """
 
-from keras_gan import losses, networks
+from keras_gan import losses, networks, pairs
 from keras_gan.gan import GAN
+from keras_gan.paired import PairedGAN
+from keras_gan.pix2pix import Pix2Pix
+from keras_gan.srgan import SRGAN
 
 __version__ = "0.1.0"
 
-__all__ = ["GAN", "losses", "networks", "__version__"]
+__all__ = ["GAN", "PairedGAN", "Pix2Pix", "SRGAN", "losses", "networks", "pairs", "__version__"]

@@ -6,9 +6,22 @@ builders; the CLI's ``--model`` choices come from them.
 
 from keras_gan.networks.dcgan import dcgan_discriminator, dcgan_generator
 from keras_gan.networks.mlp import mlp_discriminator, mlp_generator
+from keras_gan.networks.patchgan import patchgan_discriminator
+from keras_gan.networks.srgan import srgan_discriminator, srgan_generator
+from keras_gan.networks.unet import unet_generator
 
-GENERATORS = {"mlp": mlp_generator, "dcgan": dcgan_generator}
-DISCRIMINATORS = {"mlp": mlp_discriminator, "dcgan": dcgan_discriminator}
+GENERATORS = {
+    "mlp": mlp_generator,
+    "dcgan": dcgan_generator,
+    "pix2pix": unet_generator,
+    "srgan": srgan_generator,
+}
+DISCRIMINATORS = {
+    "mlp": mlp_discriminator,
+    "dcgan": dcgan_discriminator,
+    "pix2pix": patchgan_discriminator,
+    "srgan": srgan_discriminator,
+}
 
 __all__ = [
     "DISCRIMINATORS",
@@ -17,4 +30,8 @@ __all__ = [
     "dcgan_generator",
     "mlp_discriminator",
     "mlp_generator",
+    "patchgan_discriminator",
+    "srgan_discriminator",
+    "srgan_generator",
+    "unet_generator",
 ]
