@@ -47,19 +47,25 @@ class SampleGrid(keras.callbacks.Callback):
         latent: the fixed latent vectors, ``(n, latent_dim)``.
         every: epochs between grids.
         modes: for 2-D data, the mixture's modes, drawn as crosses.
+        labels: for a conditional GAN, the class of each sample.
+        rows: rows of the image grid (near-square when omitted).
     """
 
-    def __init__(self, directory, latent, every: int = 1, modes=None):
+    def __init__(self, directory, latent, every: int = 1, modes=None, labels=None, rows=None):
         super().__init__()
         self.directory = Path(directory)
         self.latent = np.asarray(latent, dtype="float32")
         self.every = every
         self.modes = modes
+        self.labels = labels
+        self.rows = rows
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every == 0:
-            samples = self.model.generate(len(self.latent), latent=self.latent)
-            visualization.save_samples(samples, self.directory / f"epoch_{epoch + 1:03d}.png", modes=self.modes)
+            conditional = {} if self.labels is None else {"labels": self.labels}
+            samples = self.model.generate(len(self.latent), latent=self.latent, **conditional)
+            path = self.directory / f"epoch_{epoch + 1:03d}.png"
+            visualization.save_samples(samples, path, rows=self.rows, modes=self.modes)
 
     def on_train_end(self, logs=None):
         frames = sorted(self.directory.glob("epoch_*.png"))

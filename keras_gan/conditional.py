@@ -22,7 +22,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from keras_gan.gan import GAN, predict_in_batches
+from keras_gan.gan import GAN, latent_vectors, predict_in_batches
 from keras_gan.networks.conditional import LABEL_EMBEDDING, label_input
 
 
@@ -71,6 +71,82 @@ def class_grid_labels(num_classes: int, columns: int) -> np.ndarray:
     return np.repeat(np.arange(num_classes, dtype="int32"), columns)
 
 
+def class_accuracy(predicted, asked, num_classes: int | None = None) -> dict:
+    """How often samples are recognised as the class they were asked for.
+
+    Args:
+        predicted: the classes a classifier reads, ``(n,)`` integers, or its
+            probabilities ``(n, classes)`` (arg-maxed).
+        asked: the labels the samples were generated for, ``(n,)``.
+        num_classes: classes to report; taken from the data when omitted.
+
+    Returns:
+        ``{"accuracy": fraction correct, "per_class": [fraction per asked
+        class], "confusion": [[count of class j read for asked class i]]}``.
+
+    Example:
+        >>> class_accuracy([0, 1, 1, 1], [0, 0, 1, 1])["accuracy"]
+        0.75
+    """
+    predicted = np.asarray(predicted)
+    if predicted.ndim == 2:
+        predicted = predicted.argmax(axis=-1)
+    asked = np.asarray(asked).reshape(-1)
+    if predicted.shape != asked.shape or len(asked) == 0:
+        raise ValueError(f"got {predicted.shape[0]} predictions for {len(asked)} asked-for labels")
+    num_classes = int(num_classes or max(predicted.max(), asked.max()) + 1)
+    confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(confusion, (asked, predicted), 1)
+    asked_counts = confusion.sum(axis=1)
+    per_class = np.divide(np.diag(confusion), asked_counts, out=np.full(num_classes, np.nan), where=asked_counts > 0)
+    return {
+        "accuracy": float(np.mean(predicted == asked)),
+        "per_class": [float(v) for v in per_class],
+        "confusion": confusion.tolist(),
+    }
+
+
+def evaluate_classes(
+    generator: keras.Model, classifier: keras.Model, per_class: int = 100, seed: int = 0, batch_size: int = 256
+) -> dict:
+    """Asks a conditional generator for ``per_class`` samples of every class and classifies them.
+
+    Args:
+        generator: a conditional generator ``[z, label] -> x`` (a saved one
+            works: the number of classes comes from its label embedding).
+        classifier: ``x -> class probabilities``, e.g.
+            :func:`keras_gan.classifier.load_mnist_classifier`.
+        per_class: samples per class (100 gives the 1,000 of the README's figure).
+        seed: seeds the latent vectors.
+
+    Returns:
+        :func:`class_accuracy`'s dictionary, plus ``"samples"``.
+    """
+    num_classes = num_classes_of(generator)
+    if not is_conditional(generator) or num_classes is None:
+        raise ValueError(f"{generator.name!r} is not a conditional generator with a 'label_embedding' layer")
+    asked = class_grid_labels(num_classes, per_class)
+    latent = latent_vectors(len(asked), int(generator.inputs[0].shape[-1]), seed)
+    samples = predict_in_batches(generator, [latent, asked], batch_size)
+    result = class_accuracy(predict_in_batches(classifier, samples, batch_size), asked, num_classes)
+    return {**result, "samples": len(asked)}
+
+
+def class_grid(latent, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Latent vectors and labels for a grid with one row per class and one latent vector per column.
+
+    The columns are the first ``ceil(len(latent) / num_classes)`` vectors, so
+    that each column shows one latent vector drawn as every class; applying
+    it to its own output gives the same grid.
+
+    Returns:
+        ``(latent, labels)``, each ``num_classes * columns`` long, row by row.
+    """
+    latent = np.asarray(latent, dtype="float32")
+    columns = max(1, -(-len(latent) // num_classes))
+    return np.tile(latent[:columns], (num_classes, 1)), class_grid_labels(num_classes, columns)
+
+
 class ConditionalGAN(GAN):
     """A GAN whose generator and discriminator both take the class label.
 
@@ -114,10 +190,15 @@ class ConditionalGAN(GAN):
         super().__init__(generator, discriminator, d_steps, latent_dim=latent_dim, seed=seed, name=name, **kwargs)
 
     def build_combined(self) -> keras.Model:
-        """Stacks ``[z, y] -> D([G([z, y]), y])``; D is already frozen."""
+        """Stacks ``[z, y] -> D([G([z, y]), y])``; D is already frozen.
+
+        The samples pass through :meth:`discriminator_inputs` on the way, so
+        that DiffAugment and instance noise apply in the generator phase too.
+        """
         z = keras.Input((self.latent_dim,), name="z")
         label = label_input()
-        verdict = self.discriminator([self.generator([z, label]), label])
+        samples = self.discriminator_inputs(self.generator([z, label]))
+        verdict = self.discriminator([samples, label])
         return keras.Model([z, label], verdict, name="combined")
 
     def unpack(self, data):
@@ -157,6 +238,8 @@ class ConditionalGAN(GAN):
             labels: one class for every sample (``labels=3``), one class per
                 sample, or None to cycle through the classes.
 
+        Samples come from the moving-average generator when ``ema`` is on.
+
         Example:
             >>> threes = gan.generate(8, labels=3, seed=0)            # doctest: +SKIP
             >>> one_of_each = gan.generate(labels=range(10), seed=0)  # doctest: +SKIP
@@ -171,7 +254,7 @@ class ConditionalGAN(GAN):
         labels = class_labels(labels, n, self.num_classes)
         if latent is None:
             latent = self.latent_vectors(len(labels), seed)
-        return predict_in_batches(self.generator, [latent, labels], batch_size)
+        return predict_in_batches(self.sampling_generator, [latent, labels], batch_size)
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes}

@@ -2,6 +2,13 @@
 
 Writes a PNG grid for images (or a scatter plot for 2-D points), or, when
 ``--out`` ends in ``.npy``, the raw samples in data space.
+
+A conditional generator (two inputs, ``[z, label]``) draws one row per class,
+or only the class ``--label`` names. ``--interpolate STEPS`` walks the latent
+space instead (a PNG with one path per row, or an animated ``.gif``), and
+``--arithmetic "3,17 - 5 + 11"`` adds and subtracts the mean latent vectors
+of samples picked by their index in the grid that the same ``-n`` and
+``--seed`` draw (see ``keras_gan.latent``).
 """
 
 from __future__ import annotations
@@ -17,8 +24,10 @@ from pathlib import Path  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from keras_gan import latent as latent_space  # noqa: E402
 from keras_gan import visualization  # noqa: E402
-from keras_gan.gan import latent_vectors, predict_in_batches  # noqa: E402
+from keras_gan.conditional import class_grid, is_conditional, num_classes_of  # noqa: E402
+from keras_gan.gan import latent_vectors  # noqa: E402
 
 
 def load_generator(path: str | os.PathLike) -> keras.Model:
@@ -39,22 +48,49 @@ def load_generator(path: str | os.PathLike) -> keras.Model:
     return model
 
 
-def sample(generator: keras.Model, n: int, seed: int | None = None, batch_size: int = 256) -> np.ndarray:
-    """Draws ``n`` samples from ``generator`` with Gaussian latent vectors."""
+def sample(
+    generator: keras.Model, n: int, seed: int | None = None, batch_size: int = 256, labels=None
+) -> np.ndarray:
+    """Draws ``n`` samples from ``generator`` with Gaussian latent vectors.
+
+    A conditional generator draws the class ``labels`` names (one class, or
+    one per sample); without labels it cycles through its classes.
+    """
     if n < 1:
         raise ValueError(f"-n must be a positive number of samples, got {n}")
     latent = latent_vectors(n, generator.inputs[0].shape[-1], seed)
-    return predict_in_batches(generator, latent, batch_size)
+    if is_conditional(generator) and labels is None:
+        labels = np.arange(n) % _num_classes(generator)
+    return latent_space.render(generator, latent, labels, batch_size)
 
 
-def write_samples(samples: np.ndarray, out: str | os.PathLike) -> str:
-    """``.npy`` -> raw array; anything else -> an image grid or scatter plot."""
+def _num_classes(generator: keras.Model) -> int:
+    classes = num_classes_of(generator)
+    if classes is None:
+        raise ValueError(
+            f"cannot tell how many classes {generator.name!r} has (no 'label_embedding' layer); pass --label"
+        )
+    return classes
+
+
+def _check_label(generator: keras.Model, label: int | None) -> None:
+    if label is None:
+        return
+    if not is_conditional(generator):
+        raise ValueError(f"--label needs a conditional generator; {generator.name!r} takes one input, z")
+    classes = num_classes_of(generator)
+    if label < 0 or (classes is not None and label >= classes):
+        raise ValueError(f"--label must lie in 0..{(classes or 1) - 1}, got {label}")
+
+
+def write_samples(samples: np.ndarray, out: str | os.PathLike, rows: int | None = None) -> str:
+    """``.npy`` -> raw array; anything else -> an image grid (``rows`` rows) or scatter plot."""
     out = Path(out)
     if out.suffix == ".npy":
         out.parent.mkdir(parents=True, exist_ok=True)
         np.save(out, samples)
         return str(out)
-    return visualization.save_samples(samples, out)
+    return visualization.save_samples(samples, out, rows=rows)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,10 +100,48 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("generator", help="path of a .keras generator file")
-    parser.add_argument("-n", type=int, default=64, help="number of samples")
+    parser.add_argument("-n", type=int, default=64, help="number of samples (for --arithmetic: the grid indexed)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the latent vectors")
-    parser.add_argument("--out", default="samples.png", help="PNG grid, or .npy for the raw samples")
+    parser.add_argument("--out", default="samples.png", help="PNG grid, or .npy for the raw samples (.gif with --interpolate)")
+    parser.add_argument("--label", type=int, help="class to draw, for a conditional generator (default: one row per class)")
+    walk = parser.add_argument_group("latent space")
+    walk.add_argument("--interpolate", type=int, metavar="STEPS", help="walk between random latent points in STEPS steps")
+    walk.add_argument("--rows", type=int, default=8, help="paths drawn by --interpolate")
+    walk.add_argument("--method", choices=latent_space.METHODS, default="slerp", help="interpolation")
+    walk.add_argument(
+        "--arithmetic",
+        metavar="EXPR",
+        help='e.g. "3,17 - 5 + 11": mean latent vectors of grid samples (0-based, row by row), added and subtracted',
+    )
     return parser
+
+
+def _plain(args, generator) -> tuple[np.ndarray, int | None]:
+    """Samples for a plain run, and the grid's rows (one per class for a conditional generator)."""
+    if not is_conditional(generator) or args.label is not None:
+        return sample(generator, args.n, args.seed, labels=args.label), None
+    classes = _num_classes(generator)
+    latent, labels = class_grid(latent_vectors(args.n, generator.inputs[0].shape[-1], args.seed), classes)
+    return latent_space.render(generator, latent, labels), classes
+
+
+def _interpolate(args, generator) -> str:
+    labels = args.label
+    if is_conditional(generator) and labels is None:
+        labels = np.arange(args.rows) % _num_classes(generator)  # each path its own class
+    options = dict(rows=args.rows, steps=args.interpolate, seed=args.seed, method=args.method, labels=labels)
+    if Path(args.out).suffix.lower() == ".gif":
+        return latent_space.save_interpolation_gif(args.out, generator, **options)
+    return latent_space.save_interpolation_grid(args.out, generator, **options)
+
+
+def _arithmetic(args, generator) -> str:
+    if is_conditional(generator) and args.label is None:
+        raise ValueError("--arithmetic on a conditional generator needs --label (the class of the grid it indexes)")
+    candidates = latent_vectors(args.n, generator.inputs[0].shape[-1], args.seed)
+    means, result = latent_space.arithmetic_from_indices(candidates, args.arithmetic)
+    images = latent_space.render(generator, np.concatenate([means, result[None]]), args.label)
+    return visualization.save_image_grid(images, args.out, rows=1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,12 +149,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.n < 1:
             raise ValueError(f"-n must be a positive number of samples, got {args.n}")
+        if args.interpolate is not None and args.arithmetic is not None:
+            raise ValueError("choose one of --interpolate and --arithmetic")
         generator = load_generator(args.generator)
-        path = write_samples(sample(generator, args.n, args.seed), args.out)
+        _check_label(generator, args.label)
+        if args.interpolate is not None:
+            path = _interpolate(args, generator)
+            what = f"{args.rows} interpolation paths of {args.interpolate} steps"
+        elif args.arithmetic is not None:
+            path = _arithmetic(args, generator)
+            what = f"the group means of {args.arithmetic!r} and their result (last)"
+        else:
+            samples, rows = _plain(args, generator)
+            path = write_samples(samples, args.out, rows=rows)
+            what = f"{len(samples)} samples" + (", one row per class" if rows else "")
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"wrote {args.n} samples to {path}")
+    print(f"wrote {what} to {path}")
     return 0
 
 

@@ -4,6 +4,7 @@
 builders; the CLI's ``--model`` choices come from them.
 """
 
+from keras_gan.networks.conditional import conditional_discriminator, conditional_generator
 from keras_gan.networks.dcgan import dcgan_discriminator, dcgan_generator
 from keras_gan.networks.mlp import mlp_discriminator, mlp_generator
 from keras_gan.networks.patchgan import patchgan_discriminator
@@ -13,12 +14,14 @@ from keras_gan.networks.unet import unet_generator
 GENERATORS = {
     "mlp": mlp_generator,
     "dcgan": dcgan_generator,
+    "cgan": conditional_generator,
     "pix2pix": unet_generator,
     "srgan": srgan_generator,
 }
 DISCRIMINATORS = {
     "mlp": mlp_discriminator,
     "dcgan": dcgan_discriminator,
+    "cgan": conditional_discriminator,
     "pix2pix": patchgan_discriminator,
     "srgan": srgan_discriminator,
 }
@@ -26,6 +29,8 @@ DISCRIMINATORS = {
 __all__ = [
     "DISCRIMINATORS",
     "GENERATORS",
+    "conditional_discriminator",
+    "conditional_generator",
     "dcgan_discriminator",
     "dcgan_generator",
     "mlp_discriminator",

@@ -26,6 +26,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
+from keras_gan.layers import SpectralNormalization
 from keras_gan.networks.dcgan import _INIT, _check_image_shape, downsample_to_features, upsample_to_image
 
 CONDITIONINGS = ("concat", "projection")
@@ -43,7 +44,7 @@ def conditional_generator(
     num_classes: int = 10,
     embedding_dim: int = 50,
     base_filters: int = 64,
-    kernel_size: int = 4,
+    kernel_size: int = 5,
     name: str = "conditional_generator",
 ) -> keras.Model:
     """Builds a conditional DCGAN generator ``[z, label] -> image`` in [-1, 1].
@@ -65,7 +66,9 @@ def conditional_generator(
     _check_classes(num_classes)
     z = keras.Input((latent_dim,), name="z")
     label = label_input()
-    embedded = layers.Embedding(num_classes, embedding_dim, name=LABEL_EMBEDDING)(label)
+    embedded = layers.Embedding(
+        num_classes, embedding_dim, embeddings_initializer=keras.initializers.RandomNormal(0.0, 1.0), name=LABEL_EMBEDDING
+    )(label)
     joined = layers.Concatenate(name="z_and_label")([z, embedded])
     image = upsample_to_image(joined, image_shape, base_filters, kernel_size)
     return keras.Model([z, label], image, name=name)
@@ -76,7 +79,7 @@ def conditional_discriminator(
     num_classes: int = 10,
     conditioning: str = "concat",
     base_filters: int = 64,
-    kernel_size: int = 4,
+    kernel_size: int = 5,
     normalization: str | None = None,
     spectral_norm: bool = False,
     dropout: float = 0.0,
@@ -100,7 +103,7 @@ def conditional_discriminator(
     height, width, _ = _check_image_shape(image_shape)
     image = keras.Input(tuple(image_shape), name="image")
     label = label_input()
-    wrap = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
+    wrap = SpectralNormalization if spectral_norm else (lambda layer: layer)
     conv_options = dict(
         base_filters=base_filters,
         kernel_size=kernel_size,
@@ -110,9 +113,10 @@ def conditional_discriminator(
     )
 
     if conditioning == "concat":
-        label_map = layers.Embedding(num_classes, height * width, name="label_map")(label)
-        label_map = layers.Reshape((height, width, 1))(label_map)
-        joined = layers.Concatenate(name="image_and_label")([image, label_map])
+        one_hot = layers.CategoryEncoding(num_classes, output_mode="one_hot", name="label_one_hot")(label)
+        label_maps = layers.Reshape((1, 1, num_classes))(one_hot)
+        label_maps = layers.UpSampling2D((height, width), name="label_maps")(label_maps)
+        joined = layers.Concatenate(name="image_and_label")([image, label_maps])
         features = downsample_to_features(joined, **conv_options)
         logit = wrap(layers.Dense(1, kernel_initializer=_INIT, dtype="float32"))(features)
     else:
