@@ -156,3 +156,28 @@ def test_saved_generator_opens_in_plain_keras_and_keeps_its_outputs(tmp_path):
         np.asarray(loaded([latent, labels])), gan.generate(latent=latent, labels=labels), atol=1e-6
     )
     assert num_classes_of(loaded) == CLASSES
+
+
+@pytest.mark.slow
+def test_cli_trains_a_cgan_whose_grid_has_a_row_per_class_and_generate_takes_a_label(tmp_path, capsys):
+    from PIL import Image
+
+    from keras_gan import generate, train
+
+    out = tmp_path / "cgan"
+    argv = ["--model", "cgan", "--dataset", "mnist-sample", "--epochs", "1", "--steps-per-epoch", "2",
+            "--batch-size", "8", "--base-filters", "4", "--latent-dim", "8", "--out", str(out), "--quiet"]
+    assert train.main(argv) == 0
+    with Image.open(out / "samples" / "epoch_001.png") as grid:
+        columns = -(-64 // CLASSES)  # the default 64 grid samples, spread over 10 rows
+        assert grid.size == (columns * 28 + (columns + 1) * 2, CLASSES * 28 + (CLASSES + 1) * 2)
+    saved = out / "generator.keras"
+    assert num_classes_of(generate.load_generator(saved)) == CLASSES
+
+    raw = tmp_path / "threes.npy"
+    assert generate.main([str(saved), "-n", "4", "--label", "3", "--seed", "0", "--out", str(raw)]) == 0
+    loaded = keras.models.load_model(saved)
+    expected = loaded([generate.latent_vectors(4, LATENT, 0), np.full(4, 3)], training=False)
+    np.testing.assert_allclose(np.load(raw), np.asarray(expected), atol=1e-5)
+    assert generate.main([str(saved), "--label", "10", "--out", str(tmp_path / "x.png")]) == 2
+    assert "0..9" in capsys.readouterr().err

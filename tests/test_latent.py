@@ -138,3 +138,19 @@ def test_find_latents_keeps_the_highest_scoring_candidates():
     every = latent.latent_vectors(20, LATENT, 0)
     scores = brightness(generator.predict(every, verbose=0))
     np.testing.assert_allclose(chosen, every[np.argsort(-scores)[:3]])
+
+
+def test_generate_cli_interpolates_and_does_arithmetic_on_a_saved_generator(tmp_path, capsys):
+    from keras_gan import generate
+
+    saved = tmp_path / "generator.keras"
+    tiny_generator().save(saved)
+    png, gif, sums = tmp_path / "walk.png", tmp_path / "walk.gif", tmp_path / "sums.png"
+    assert generate.main([str(saved), "--interpolate", "5", "--rows", "3", "--seed", "0", "--out", str(png)]) == 0
+    assert Image.open(png).size == (5 * 28 + 6 * 2, 3 * 28 + 4 * 2)
+    assert generate.main([str(saved), "--interpolate", "5", "--rows", "3", "--out", str(gif)]) == 0
+    assert Image.open(gif).n_frames == 8
+    assert generate.main([str(saved), "-n", "16", "--seed", "0", "--arithmetic", "1,2 - 3 + 4", "--out", str(sums)]) == 0
+    assert Image.open(sums).size == (4 * 28 + 5 * 2, 28 + 2 * 2)  # three group means and the result
+    assert generate.main([str(saved), "--label", "3", "--out", str(png)]) == 2
+    assert "conditional generator" in capsys.readouterr().err
