@@ -189,7 +189,9 @@ def held_out_images(dataset: str, image_shape=None, cap: int | None = None, seed
 
 
 def _image_metrics(real_features, fake_features, fake_probabilities, seed: int) -> dict[str, float]:
-    kid, kid_std = metrics.kernel_distance(real_features, fake_features, subset_size=1000, seed=seed)
+    # Subsets of at most half the smaller set, so that the spread over subsets means something.
+    subset_size = max(2, min(1000, len(real_features) // 2, len(fake_features) // 2))
+    kid, kid_std = metrics.kernel_distance(real_features, fake_features, subset_size=subset_size, seed=seed)
     # Salimans et al. use 10 splits of 5,000; with fewer samples, splits of at least 250 keep
     # each split's marginal p(y) meaningful.
     splits = min(10, max(1, len(fake_probabilities) // 250))

@@ -1,0 +1,196 @@
+"""Mode collapse on the 2-D ring and grid: PacGAN's Table 1 protocol, measured.
+
+    python benchmarks/mode_collapse.py                      # 5 seeds, ring and grid, both rows
+    python benchmarks/mode_collapse.py --seeds 10 --datasets grid --settings recommended
+
+For each dataset, setting and seed it trains with ``keras_gan.train.run`` (a
+complete run directory, as ``python -m keras_gan.train`` writes), draws 2,500
+samples from the saved ``generator.keras`` and applies the VEEGAN/PacGAN
+protocol (``keras_gan.metrics.mode_statistics``): a sample is high quality
+within 3 standard deviations of its nearest mode, a mode is captured when it
+is the nearest mode of a high-quality sample, reverse KL between the
+generated and the uniform distribution over modes. It prints a markdown
+table, mean ± standard error over the seeds, beside the published rows
+(Lin et al. 2018, "PacGAN", Table 1, 10 trials), and writes every run's
+numbers to ``--json``.
+
+Settings:
+
+* ``recommended``: the defaults of ``python -m keras_gan.train --dataset
+  ring|grid`` (``keras_gan.config.PRESETS``);
+* ``plain``: the same networks, batch size, latent size and number of
+  steps, with the non-saturating loss, Adam(2e-4, beta_1=0.5) and no
+  stabiliser (no packing, penalty, spectral norm or EMA): a plain GAN.
+
+Wall time is per run, training plus evaluation, on whatever else the
+machine is doing; the load average is reported with it, and the CPU time
+the process used, which does not depend on the load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+from keras_gan import evaluate, generate, train  # noqa: E402
+from keras_gan.config import PRESETS, TrainConfig  # noqa: E402
+
+NUM_SAMPLES = 2500
+# Lin et al. 2018, Table 1 (10 trials): modes captured, % high-quality samples, reverse KL.
+PUBLISHED = {
+    "GAN (PacGAN Table 1)": {"ring": (6.3, 98.2, 0.45), "grid": (17.3, 94.8, 0.70)},
+    "PacGAN4 (PacGAN Table 1)": {"ring": (7.8, 95.9, 0.07), "grid": (24.8, 93.6, 0.04)},
+}
+# What the plain GAN keeps from the preset: the problem and the training budget, nothing else.
+PLAIN_KEYS = ("model", "epochs", "steps_per_epoch", "batch_size", "latent_dim")
+SETTINGS = ("plain", "recommended")
+
+
+def config_for(dataset: str, setting: str, seed: int, out: str) -> TrainConfig:
+    """The training settings of one benchmark run."""
+    if setting == "recommended":
+        return TrainConfig.for_dataset(dataset, seed=seed, out=out)
+    if setting == "plain":
+        preset = PRESETS[dataset]
+        return TrainConfig(dataset=dataset, seed=seed, out=out, **{k: preset[k] for k in PLAIN_KEYS if k in preset})
+    raise ValueError(f"unknown setting {setting!r}; valid: {', '.join(SETTINGS)}")
+
+
+def run_one(dataset: str, setting: str, seed: int, runs_dir: Path) -> dict:
+    """Trains one GAN and measures its 2,500 samples; returns one result row."""
+    config = config_for(dataset, setting, seed, str(runs_dir / f"{dataset}_{setting}_seed{seed}"))
+    config = dataclasses.replace(config, overwrite=True)
+    load_before = os.getloadavg()[0]
+    started, cpu_started = time.perf_counter(), time.process_time()
+    result = train.run(config, verbose=0)
+    generator = generate.load_generator(result.out / "generator.keras")
+    samples = evaluate.draw_samples(generator, NUM_SAMPLES, seed=seed + 1)
+    stats = evaluate.Evaluation(dataset)(samples)
+    return {
+        "dataset": dataset,
+        "setting": setting,
+        "seed": seed,
+        "modes": int(stats["modes"]),
+        "high_quality": stats["high_quality"],
+        "reverse_kl": stats["reverse_kl"],
+        "train_seconds": result.seconds,
+        "wall_seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu_started,
+        "load_average": [load_before, os.getloadavg()[0]],
+        "config": json.loads(config.to_json()),
+    }
+
+
+def mean_se(values) -> tuple[float, float]:
+    """Mean and standard error of the mean (sample std / sqrt(n); 0 for one value)."""
+    values = np.asarray(values, dtype=float)
+    se = values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else 0.0
+    return float(values.mean()), float(se)
+
+
+def summarize(rows: list[dict], dataset: str, setting: str) -> dict | None:
+    picked = [r for r in rows if r["dataset"] == dataset and r["setting"] == setting]
+    if not picked:
+        return None
+    return {
+        "n": len(picked),
+        "modes": mean_se([r["modes"] for r in picked]),
+        "high_quality": mean_se([100 * r["high_quality"] for r in picked]),
+        "reverse_kl": mean_se([r["reverse_kl"] for r in picked]),
+        "min_modes": min(r["modes"] for r in picked),
+        "wall": mean_se([r["wall_seconds"] for r in picked]),
+        "max_wall": max(r["wall_seconds"] for r in picked),
+        "cpu": mean_se([r["cpu_seconds"] for r in picked]),
+        "load": float(np.mean([np.mean(r["load_average"]) for r in picked])),
+    }
+
+
+def _cell(summary: dict | None) -> str:
+    if summary is None:
+        return "not run"
+    (m, m_se), (hq, hq_se), (kl, kl_se) = summary["modes"], summary["high_quality"], summary["reverse_kl"]
+    return f"{m:.1f} ± {m_se:.1f} / {hq:.1f} ± {hq_se:.1f} / {kl:.3f} ± {kl_se:.3f}"
+
+
+def markdown_table(rows: list[dict], datasets=("ring", "grid")) -> str:
+    """The comparison table: published rows, then this script's rows (mean ± standard error)."""
+    header = "| | " + " | ".join(f"{d}: modes / % HQ / reverse KL" for d in datasets) + " | time per run |"
+    lines = [header, "|---" * (len(datasets) + 2) + "|"]
+    for name, published in PUBLISHED.items():
+        cells = [" / ".join(f"{v:g}" for v in published[d]) for d in datasets]
+        lines.append(f"| {name}, 10 trials | " + " | ".join(cells) + " | |")
+    labels = {"plain": "GAN, keras_gan (this script)", "recommended": "keras_gan recommended settings"}
+    for setting in SETTINGS:
+        summaries = {d: summarize(rows, d, setting) for d in datasets}
+        if not any(summaries.values()):
+            continue
+        n = max(s["n"] for s in summaries.values() if s)
+        times = [
+            f"{d} {s['wall'][0]:.0f} s wall (max {s['max_wall']:.0f}, load {s['load']:.1f}), {s['cpu'][0]:.0f} s CPU"
+            for d, s in summaries.items()
+            if s
+        ]
+        lines.append(
+            f"| {labels[setting]}, {n} seeds | " + " | ".join(_cell(summaries[d]) for d in datasets) + " | "
+            + "; ".join(times) + " |"
+        )
+    return "\n".join(lines)
+
+
+def per_seed_table(rows: list[dict]) -> str:
+    lines = ["| dataset | setting | seed | modes | % HQ | reverse KL | wall s | CPU s |", "|---|---|---|---|---|---|---|---|"]
+    for r in sorted(rows, key=lambda r: (r["dataset"], r["setting"], r["seed"])):
+        lines.append(
+            f"| {r['dataset']} | {r['setting']} | {r['seed']} | {r['modes']} | {100 * r['high_quality']:.1f} | "
+            f"{r['reverse_kl']:.4f} | {r['wall_seconds']:.0f} | {r['cpu_seconds']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--datasets", nargs="+", default=["ring", "grid"], choices=["ring", "grid"])
+    parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=SETTINGS)
+    parser.add_argument("--runs-dir", help="where the run directories go (default: a temporary folder, removed)")
+    parser.add_argument("--json", default="mode_collapse.json", help="every run's numbers; appended to when it exists")
+    args = parser.parse_args(argv)
+
+    json_path = Path(args.json)
+    rows = json.loads(json_path.read_text()) if json_path.is_file() else []
+    with tempfile.TemporaryDirectory() as tmp:
+        runs_dir = Path(args.runs_dir or tmp)
+        for dataset in args.datasets:
+            for setting in args.settings:
+                for seed in range(args.first_seed, args.first_seed + args.seeds):
+                    row = run_one(dataset, setting, seed, runs_dir)
+                    rows = [r for r in rows if (r["dataset"], r["setting"], r["seed"]) != (dataset, setting, seed)]
+                    rows.append(row)
+                    json_path.write_text(json.dumps(rows, indent=1))
+                    print(
+                        f"{dataset} {setting} seed {seed}: {row['modes']} modes, {100 * row['high_quality']:.1f}% HQ, "
+                        f"reverse KL {row['reverse_kl']:.4f}, {row['wall_seconds']:.0f} s wall, "
+                        f"{row['cpu_seconds']:.0f} s CPU, load {row['load_average'][0]:.1f}",
+                        flush=True,
+                    )
+    print()
+    print(markdown_table(rows, [d for d in ("ring", "grid") if any(r["dataset"] == d for r in rows)]))
+    print()
+    print(per_seed_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
