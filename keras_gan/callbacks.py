@@ -188,20 +188,27 @@ class TerminateOnNonFinite(keras.callbacks.Callback):
     so lets later callbacks save the broken state), it raises
     :class:`TrainingDiverged` from inside the step loop: no callback's
     ``on_epoch_end`` runs for the broken epoch, so it is never checkpointed.
-    The message names the loss and the step.
+    The message names the loss and the step. With ``steps_per_execution``
+    above 1, Keras calls batch hooks once per group of steps, so the
+    message names the group.
     """
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
 
+    def on_train_batch_begin(self, batch, logs=None):
+        self.first_step = batch
+
     def on_train_batch_end(self, batch, logs=None):
         bad = non_finite_logs(logs)
         if bad:
-            step = self.epoch * self.params.get("steps", 0) + batch + 1
+            before = self.epoch * self.params.get("steps", 0)
+            first = getattr(self, "first_step", batch)
+            where = f"step {batch + 1}" if first == batch else f"one of steps {first + 1}-{batch + 1}"
+            steps = f"{before + batch + 1}" if first == batch else f"{before + first + 1}-{before + batch + 1}"
             names = ", ".join(f"{key} = {value}" for key, value in bad.items())
             raise TrainingDiverged(
-                f"training diverged: {names} at epoch {self.epoch + 1}, step {batch + 1} of the epoch "
-                f"(training step {step})"
+                f"training diverged: {names} at epoch {self.epoch + 1}, {where} of the epoch (training step {steps})"
             )
 
 

@@ -525,23 +525,36 @@ class GAN(keras.Model):
 
     # ------------------------------------------------------------------ saving
 
-    _SEED_STATE_KEY = "seed_generator_state"
+    _SEED_STATES_KEY = "seed_generator_states"
+
+    def _seed_states(self) -> list:
+        """The state of every ``SeedGenerator`` in the GAN, its networks and layers, in a fixed order.
+
+        The latent noise, the gradient penalty's mixing, DiffAugment,
+        instance noise and dropout each draw from one.
+        """
+        return [v for v in self.variables if v.name == "seed_generator_state"]
 
     def save_own_variables(self, store):
-        """Adds the noise generator's state, so ``save_weights`` captures where the noise stream is.
+        """Adds the random generators' states, so ``save_weights`` captures where each stream is.
 
-        Keras saves a layer's weights but not its ``SeedGenerator``; without
-        it a reloaded GAN would redraw the latent vectors of the steps it
-        has already trained on.
+        Keras saves layers' weights but not their ``SeedGenerator``s; without
+        them a reloaded GAN would redraw the noise of the steps it has
+        already trained on.
         """
         super().save_own_variables(store)
-        store[self._SEED_STATE_KEY] = self.seed_generator.state
+        store[self._SEED_STATES_KEY] = np.stack([keras.ops.convert_to_numpy(v) for v in self._seed_states()])
 
     def load_own_variables(self, store):
-        own = {key: store[key] for key in store.keys() if key != self._SEED_STATE_KEY}
+        own = {key: store[key] for key in store.keys() if key != self._SEED_STATES_KEY}
         super().load_own_variables(own)
-        if self._SEED_STATE_KEY in store.keys():  # absent from files saved before it was added
-            self.seed_generator.state.assign(np.asarray(store[self._SEED_STATE_KEY]))
+        if self._SEED_STATES_KEY not in store.keys():  # a file saved by plain Keras
+            return
+        saved, states = np.asarray(store[self._SEED_STATES_KEY]), self._seed_states()
+        if len(saved) != len(states):
+            raise ValueError(f"the file holds {len(saved)} random generator states; this GAN has {len(states)}")
+        for state, value in zip(states, saved):
+            state.assign(value)
 
     def get_config(self):
         return {
