@@ -66,9 +66,7 @@ def conditional_generator(
     _check_classes(num_classes)
     z = keras.Input((latent_dim,), name="z")
     label = label_input()
-    embedded = layers.Embedding(
-        num_classes, embedding_dim, embeddings_initializer=keras.initializers.RandomNormal(0.0, 1.0), name=LABEL_EMBEDDING
-    )(label)
+    embedded = layers.Embedding(num_classes, embedding_dim, name=LABEL_EMBEDDING)(label)
     joined = layers.Concatenate(name="z_and_label")([z, embedded])
     image = upsample_to_image(joined, image_shape, base_filters, kernel_size)
     return keras.Model([z, label], image, name=name)
@@ -77,7 +75,7 @@ def conditional_generator(
 def conditional_discriminator(
     image_shape: Sequence[int] = (28, 28, 1),
     num_classes: int = 10,
-    conditioning: str = "concat",
+    conditioning: str = "projection",
     base_filters: int = 64,
     kernel_size: int = 5,
     normalization: str | None = None,
@@ -90,9 +88,10 @@ def conditional_discriminator(
     Args:
         image_shape: ``(H, W, C)`` of the images.
         num_classes: number of classes.
-        conditioning: ``"concat"`` (a label channel joined to the image) or
-            ``"projection"`` (a class embedding projected on the features);
-            see the module docstring.
+        conditioning: ``"projection"`` (a class embedding projected on the
+            features; the default, which learnt the classes in far fewer
+            steps on the MNIST sample) or ``"concat"`` (one-hot label
+            channels joined to the image); see the module docstring.
         base_filters, kernel_size, normalization, spectral_norm, dropout: as
             in :func:`keras_gan.networks.dcgan_discriminator`.
         name: model name.
