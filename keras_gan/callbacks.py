@@ -133,8 +133,8 @@ class CSVLog(keras.callbacks.Callback):
 class GANCheckpoint(keras.callbacks.Callback):
     """Saves everything a resumed run needs after each epoch (see :mod:`keras_gan.checkpoints`).
 
-    Both networks, both optimizers with their iteration counters, the noise
-    generator's state, the epoch, the metric history and the sample grids'
+    Both networks, both optimizers with their iteration counters, the random
+    generators' states, the epoch, the metric history and the sample grids'
     latent vectors go into one file, written atomically; ``latest.json``
     then names it, and only after that are older checkpoints removed. Place
     it after every callback that adds to the epoch's logs.

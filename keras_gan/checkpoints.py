@@ -1,8 +1,8 @@
 """Checkpoint files: one HDF5 file per epoch holding everything a resumed run needs.
 
 ``checkpoints/epoch_NNN.weights.h5`` is what ``GAN.save_weights`` writes (both
-networks, both optimizers with their iteration counters, the noise
-generator's state, and any other weights the GAN tracks, such as an EMA
+networks, both optimizers with their iteration counters, the state of every
+random generator in the GAN, and any other weights it tracks, such as an EMA
 generator) plus a ``keras_gan`` group with the epoch, the metric history so
 far and the fixed latent vectors of the sample grids. ``load_weights``
 ignores that group, so a checkpoint also loads as a plain weights file.

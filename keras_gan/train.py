@@ -384,8 +384,8 @@ def resume(run_dir: str | os.PathLike, epochs: int | None = None, verbose: int =
 
     The settings come from ``RUN_DIR/config.json``; ``epochs`` may raise
     their epoch count to train further (``config.json`` is then updated).
-    Networks, optimizers (iteration counters included), the noise
-    generator's state, the metric history and the sample grids' latent
+    Networks, optimizers (iteration counters included), the random
+    generators' states, the metric history and the sample grids' latent
     vectors come from the checkpoint; the data pipeline skips the batches
     the finished epochs used, so a resumed run draws the same batches and
     noise as one that was never stopped. Anything written after the

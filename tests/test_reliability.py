@@ -384,6 +384,15 @@ def test_cli_exits_non_zero_when_training_diverges(tmp_path, capsys):
     assert (out / "config.json").is_file() and not (out / "generator.keras").exists()
 
 
+def test_ctrl_c_names_the_resume_command(monkeypatch, tmp_path, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train, "run", interrupted)
+    assert train.main(["--dataset", "ring", "--out", str(tmp_path / "x")]) == 130
+    assert capsys.readouterr().err == f"interrupted; continue with: python -m keras_gan.train --resume {tmp_path / 'x'}\n"
+
+
 def test_non_finite_logs_lists_losses_first():
     assert callbacks.non_finite_logs({"d_real": float("nan"), "g_loss": float("inf"), "d_loss": 0.3}) == {
         "g_loss": float("inf"), "d_real": pytest.approx(float("nan"), nan_ok=True)
