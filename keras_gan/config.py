@@ -7,7 +7,7 @@ import json
 import math
 from typing import Any
 
-from keras_gan import augment, data, losses, networks, pairs
+from keras_gan import augment, data, execution, losses, networks, pairs
 
 # Recommended settings per dataset; anything given explicitly (CLI flag or
 # keyword) wins over the preset.
@@ -100,6 +100,16 @@ class TrainConfig:
         eval_every: measure sample quality (``keras_gan.evaluate``: modes
             for points, FID etc. in MNIST-classifier features for digits)
             every this many epochs, into the logs; ``None`` is off.
+        steps_per_execution: training steps per compiled call (more is
+            faster for small networks; the per-step divergence check then
+            runs once per call). 1 under a strategy.
+        jit_compile: XLA; ``None`` is Keras's ``"auto"`` (on with a GPU,
+            off on a CPU-only machine).
+        mixed_precision: the networks' Keras dtype policy, one of
+            ``keras_gan.execution.PRECISIONS``.
+        strategy: ``"default"`` (one device), ``"mirrored"`` (every GPU of
+            this machine) or ``"multi-worker"`` (the machines in
+            ``TF_CONFIG``); ``batch_size`` is then the global batch.
 
     ``for_dataset`` (and so the CLI) sets ``d_steps`` to the loss family's
     recommendation (5 for ``wasserstein`` and ``wgan_gp``) when a ``loss`` is
@@ -142,6 +152,10 @@ class TrainConfig:
     scale: int = 4
     vgg_weight: float = 0.0
     eval_every: int | None = None
+    steps_per_execution: int = 1
+    jit_compile: bool | None = None
+    mixed_precision: str = "float32"
+    strategy: str = "default"
 
     def __post_init__(self):
         if self.image_shape is not None:
@@ -174,6 +188,7 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a positive number, got {value!r}")
         self._validate_stabilisers()
         self._validate_paired()
+        self._validate_execution()
         if isinstance(self.beta_1, bool) or not isinstance(self.beta_1, (int, float)) or not 0 <= self.beta_1 < 1:
             raise ValueError(f"beta_1 must lie in [0, 1), got {self.beta_1!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
@@ -239,6 +254,22 @@ class TrainConfig:
             raise ValueError(f"direction must be one of {', '.join(pairs.DIRECTIONS)}, got {self.direction!r}")
         if self.scale not in networks.srgan.SCALES:
             raise ValueError(f"scale must be one of {networks.srgan.SCALES}, got {self.scale!r}")
+
+    def _validate_execution(self) -> None:
+        _check_positive_int("steps_per_execution", self.steps_per_execution)
+        if self.jit_compile is not None and not isinstance(self.jit_compile, bool):
+            raise ValueError(f"jit_compile must be true, false or null (auto), got {self.jit_compile!r}")
+        if self.mixed_precision not in execution.PRECISIONS:
+            raise ValueError(
+                f"unknown mixed_precision {self.mixed_precision!r}; valid: {', '.join(execution.PRECISIONS)}"
+            )
+        if self.strategy not in execution.STRATEGIES:
+            raise ValueError(f"unknown strategy {self.strategy!r}; valid: {', '.join(execution.STRATEGIES)}")
+        if self.strategy != "default" and self.steps_per_execution > 1:
+            raise ValueError(
+                f"steps_per_execution {self.steps_per_execution} does not work with strategy {self.strategy!r} "
+                "in Keras 3 (keras-team/keras#19246); leave it at 1"
+            )
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)

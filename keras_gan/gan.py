@@ -283,6 +283,7 @@ class GAN(keras.Model):
         r1_gamma: float = 0.0,
         clip_value: float | None = None,
         label_smoothing: float = 0.0,
+        steps_per_execution: int | None = None,
         **kwargs,
     ):
         """Sets the two optimizers, the loss family and the discriminator's regularisers.
@@ -307,8 +308,17 @@ class GAN(keras.Model):
             label_smoothing: one-sided label smoothing (Salimans et al.
                 2016): the real target becomes ``1 - label_smoothing``; only
                 for the probabilistic losses (minimax, non_saturating).
+            steps_per_execution: training steps per compiled call; ``None``
+                is ``DEFAULT_STEPS_PER_EXECUTION`` on one device and 1 under
+                a ``tf.distribute`` strategy. Callbacks' per-batch hooks then
+                run once per call, not once per step.
             **kwargs: passed to ``keras.Model.compile`` (``jit_compile``,
-                ``steps_per_execution``, ...).
+                ...). Keras's ``jit_compile="auto"`` uses XLA on a GPU and
+                not on a CPU-only machine.
+
+        Networks built under a ``mixed_float16`` policy get both optimizers
+        wrapped in ``keras.optimizers.LossScaleOptimizer`` (dynamic loss
+        scaling); ``mixed_bfloat16`` needs none.
 
         Both penalties are computed on what the discriminator sees (after
         augmentation, noise and packing) and reported as ``d_penalty``;
@@ -341,12 +351,27 @@ class GAN(keras.Model):
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
         if self.d_optimizer is self.g_optimizer:
             raise ValueError("d_optimizer and g_optimizer must be two different optimizer objects")
+        if self._computes_in_float16():
+            self.d_optimizer = _with_loss_scaling(self.d_optimizer)
+            self.g_optimizer = _with_loss_scaling(self.g_optimizer)
         # The generator's optimizer doubles as the model's, so that
         # ``gan.optimizer.iterations`` counts training steps.
-        super().compile(optimizer=self.g_optimizer, **kwargs)
+        self._max_steps_per_execution = _steps_per_execution(steps_per_execution, self._distributed())
+        super().compile(optimizer=self.g_optimizer, steps_per_execution=self._max_steps_per_execution, **kwargs)
         # Built now, not lazily inside the first (possibly distributed) step.
         self.d_optimizer.build(self.discriminator_variables)
         self.g_optimizer.build(self.generator_variables)
+
+    def _distributed(self) -> bool:
+        # Keras keeps the strategy the model was built under.
+        return tf.distribute.has_strategy() or self._distribute_strategy is not None
+
+    def _computes_in_float16(self) -> bool:
+        return any(
+            layer.dtype_policy.compute_dtype == "float16"
+            for network in (self.generator, self.discriminator)
+            for layer in network._flatten_layers()
+        )
 
     @property
     def discriminator_variables(self) -> list:
@@ -368,8 +393,21 @@ class GAN(keras.Model):
         return data, None
 
     def sample_latent(self, batch_size):
-        """Draws latent vectors from the Gaussian prior."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        """Draws latent vectors from the Gaussian prior.
+
+        Under a ``tf.distribute`` strategy every replica draws the latent
+        vectors of the whole global batch from the same seed and keeps its
+        own slice: the replicas get different noise (one seed alone would
+        give them all the same), and the same as one device would draw for
+        that global batch.
+        """
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync if context is not None else 1
+        if replicas == 1:
+            return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        latent = keras.random.normal((batch_size * replicas, self.latent_dim), seed=self.seed_generator)
+        start = context.replica_id_in_sync_group * batch_size
+        return latent[start : start + batch_size]
 
     def generator_inputs(self, batch_size, condition):
         """What the generator runs on for one batch: fresh latent vectors here.
@@ -423,7 +461,7 @@ class GAN(keras.Model):
                 if self._has_penalty:
                     penalty = self.discriminator_penalty(real, fake, condition)
                     loss = loss + penalty
-                scaled = self._scale_for_replicas(loss)
+                scaled = self.d_optimizer.scale_loss(self._scale_for_replicas(loss))
             grads = tape.gradient(scaled, variables)
             self.d_optimizer.apply(grads, variables)
             if self.clip_value is not None:
@@ -477,12 +515,29 @@ class GAN(keras.Model):
         variables = self.generator_variables
         with tf.GradientTape() as tape:
             loss = self.generator_loss(latent, real, condition)
-            scaled = self._scale_for_replicas(loss)
+            scaled = self.g_optimizer.scale_loss(self._scale_for_replicas(loss))
         grads = tape.gradient(scaled, variables)
         self.g_optimizer.apply(grads, variables)
         if self.ema_generator is not None:
             self.update_ema()
         self.g_loss_tracker.update_state(loss)
+
+    def fit(self, *args, **kwargs):
+        """``keras.Model.fit``, with ``steps_per_execution`` lowered to divide ``steps_per_epoch``.
+
+        Keras 3 runs whole compiled calls: on a repeated dataset, 40 steps
+        per epoch at 32 steps per call would train 64 steps an epoch. So
+        the steps per call become the largest divisor of ``steps_per_epoch``
+        not above the compiled value (a prime number of steps gets 1).
+        """
+        limit = getattr(self, "_max_steps_per_execution", None)
+        if limit is not None:
+            steps = kwargs.get("steps_per_epoch")
+            wanted = max(d for d in range(1, limit + 1) if steps % d == 0) if steps else limit
+            if wanted != self.steps_per_execution:
+                self.steps_per_execution = wanted
+                self.train_function = None  # traced again with the new count
+        return super().fit(*args, **kwargs)
 
     def train_step(self, data):
         real, condition = self.unpack(data)
@@ -577,6 +632,34 @@ class GAN(keras.Model):
         for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+# Steps per compiled call by default on one device: the Python round trip
+# between calls costs more than a whole step of a small network
+# (benchmarks/throughput.py measures it), and 32 steps hide it.
+DEFAULT_STEPS_PER_EXECUTION = 32
+
+
+def _steps_per_execution(requested: int | None, distributed: bool) -> int:
+    """What ``compile`` passes to Keras: ``requested``, checked, or the default."""
+    if requested is None:
+        return 1 if distributed else DEFAULT_STEPS_PER_EXECUTION
+    if isinstance(requested, bool) or not isinstance(requested, (int, np.integer)) or requested < 1:
+        raise ValueError(f"steps_per_execution must be a positive integer or None, got {requested!r}")
+    if requested > 1 and distributed:
+        # Keras 3's multi-step loop fails under tf.distribute ("You must feed
+        # a value for placeholder tensor", keras-team/keras#19246).
+        raise ValueError(
+            f"steps_per_execution={requested} does not work under a tf.distribute strategy in Keras "
+            f"{keras.__version__} (keras-team/keras#19246); use 1 (the default there)"
+        )
+    return int(requested)
+
+
+def _with_loss_scaling(optimizer: keras.optimizers.Optimizer) -> keras.optimizers.Optimizer:
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer
+    return keras.optimizers.LossScaleOptimizer(optimizer)
 
 
 def latent_vectors(n: int, latent_dim: int, seed: int | None = None) -> np.ndarray:

@@ -31,7 +31,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_gan import callbacks, checkpoints, data, evaluate, feature_extractors, losses, networks, pairs  # noqa: E402
+from keras_gan import callbacks, checkpoints, data, execution, evaluate, feature_extractors, losses, networks, pairs  # noqa: E402
 from keras_gan.conditional import ConditionalGAN, class_grid  # noqa: E402
 from keras_gan.config import PAIRED_MODELS, TrainConfig  # noqa: E402
 from keras_gan.gan import GAN, steps_per_epoch  # noqa: E402
@@ -58,6 +58,9 @@ def build_gan(
 ) -> GAN:
     """Builds the generator, discriminator and GAN that ``config`` names, compiled.
 
+    All of it inside the scope of ``config.strategy`` and under the dtype
+    policy ``config.mixed_precision``.
+
     Args:
         config: the settings.
         sample_shape: the shape of one training sample.
@@ -65,6 +68,11 @@ def build_gan(
             them when ``config.instance_noise_steps`` is ``None``.
         num_classes: the number of classes, for ``model="cgan"``.
     """
+    with execution.training_scope(config.strategy, config.mixed_precision):
+        return _build_gan(config, sample_shape, total_steps, num_classes)
+
+
+def _build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None, num_classes: int | None) -> GAN:
     if config.model in PAIRED_MODELS:
         return compile_gan(build_paired_gan(config, sample_shape), config)
     # With packing the discriminator judges `pack` samples stacked on the last axis.
@@ -118,6 +126,8 @@ def compile_gan(gan: GAN, config: TrainConfig) -> GAN:
         r1_gamma=config.r1_gamma,
         clip_value=config.clip_value,
         label_smoothing=config.label_smoothing,
+        steps_per_execution=config.steps_per_execution,
+        jit_compile="auto" if config.jit_compile is None else config.jit_compile,
     )
     return gan
 
@@ -247,6 +257,8 @@ class _Setup:
 
 def _setup(config: TrainConfig) -> _Setup:
     config.validate()
+    # A multi-worker strategy must exist before TensorFlow does anything else.
+    execution.get_strategy(config.strategy)
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(config.seed)
@@ -556,6 +568,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--quiet", action="store_true", help="no per-epoch progress lines")
     add("--eval-every", type=int, metavar="N", help="log sample metrics (keras_gan.evaluate) every N epochs")
     _add_stabiliser_flags(parser.add_argument_group("losses and stabilisers (default: off)"))
+    _add_execution_flags(parser.add_argument_group("speed and devices"))
     _add_paired_flags(parser.add_argument_group("pix2pix (--dataset mnist-edges, mnist-masked or a pair folder) and srgan"))
     return parser
 
@@ -575,6 +588,20 @@ def _add_stabiliser_flags(group) -> None:
     add("--pack", type=int, metavar="M", help="PacGAN: D judges M samples at once, Lin et al. 2018")
     add("--spectral-norm", action="store_true", help="spectral normalisation in the discriminator, Miyato et al. 2018")
 
+
+
+def _add_execution_flags(group) -> None:
+    add = group.add_argument
+    add("--steps-per-execution", metavar="N", type=int,
+        help="training steps per compiled call (default 1, which checks for divergence at every step; "
+        "32 makes small networks several times faster)")
+    add("--jit", dest="jit_compile", action=argparse.BooleanOptionalAction,
+        help="XLA compilation (default: Keras's auto, on with a GPU, off on a CPU)")
+    add("--mixed-precision", choices=execution.PRECISIONS,
+        help="the networks' dtype policy (default float32; 16 bits pays on GPUs and on CPUs with AMX/AVX512-BF16)")
+    add("--strategy", choices=execution.STRATEGIES,
+        help="default: one device; mirrored: every GPU of this machine; multi-worker: the machines in TF_CONFIG "
+        "(--batch-size is then the global batch)")
 
 
 def _add_paired_flags(group) -> None:

@@ -1,0 +1,78 @@
+"""Where and in what precision a GAN trains: ``tf.distribute`` strategies and Keras dtype policies.
+
+Both are chosen before the networks are built, and everything is built and
+compiled inside their scope; ``fit`` then runs as usual, splitting each
+global batch across the replicas::
+
+    strategy = execution.get_strategy("mirrored")        # every GPU of this machine
+    with execution.training_scope(strategy, "mixed_bfloat16"):
+        gan = GAN(networks.dcgan_generator(100, (64, 64, 3)), networks.dcgan_discriminator((64, 64, 3)))
+        gan.compile()
+    gan.fit(dataset)                                      # dataset batches: global batches
+
+``"multi-worker"`` reads the cluster from the ``TF_CONFIG`` environment
+variable (the same script runs on every machine, each with its own
+``task.index``); without ``TF_CONFIG`` it trains on this machine alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+
+import keras
+import tensorflow as tf
+
+STRATEGIES = ("default", "mirrored", "multi-worker")
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+@functools.cache
+def get_strategy(name: str = "default") -> tf.distribute.Strategy:
+    """The ``tf.distribute`` strategy called ``name``; one instance per process.
+
+    Args:
+        name: ``"default"`` (one device: the GPU if there is one, else the
+            CPU), ``"mirrored"`` (``MirroredStrategy``: every GPU of this
+            machine, or its CPU when it has none) or ``"multi-worker"``
+            (``MultiWorkerMirroredStrategy`` over the machines ``TF_CONFIG``
+            lists). Create a multi-worker strategy before any other
+            TensorFlow work in the process.
+    """
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multi-worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise ValueError(f"unknown strategy {name!r}; valid strategies: {', '.join(STRATEGIES)}")
+
+
+@contextlib.contextmanager
+def precision(policy: str = "float32"):
+    """Builds layers under the Keras dtype policy ``policy`` inside the block.
+
+    ``mixed_bfloat16`` and ``mixed_float16`` keep the variables in float32
+    and compute in 16 bits; keras_gan's networks keep their last layer (the
+    image and the logit) in float32, so losses and metrics stay float32, and
+    :meth:`keras_gan.GAN.compile` adds loss scaling for ``mixed_float16``.
+    Whether 16 bits is faster depends on the hardware: GPUs with tensor
+    cores and CPUs with AMX or AVX512-BF16 gain, others lose.
+    """
+    if policy not in PRECISIONS:
+        raise ValueError(f"unknown precision {policy!r}; valid precisions: {', '.join(PRECISIONS)}")
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+@contextlib.contextmanager
+def training_scope(strategy: str | tf.distribute.Strategy = "default", policy: str = "float32"):
+    """The strategy's scope and the dtype policy together: build and compile the GAN inside."""
+    if isinstance(strategy, str):
+        strategy = get_strategy(strategy)
+    with strategy.scope(), precision(policy):
+        yield strategy

@@ -1,0 +1,266 @@
+"""Speed settings (steps per call, XLA, mixed precision) and tf.distribute training."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_gan import GAN, execution, networks, train
+from keras_gan.gan import DEFAULT_STEPS_PER_EXECUTION
+
+LATENT = 8
+SHAPE = (8, 8, 1)
+
+
+def tiny_gan(**kwargs):
+    generator = networks.mlp_generator(LATENT, SHAPE, hidden_units=(16,))
+    discriminator = networks.dcgan_discriminator(SHAPE, base_filters=4)
+    return GAN(generator, discriminator, seed=0, **kwargs)
+
+
+def real_batch(n=8):
+    return np.random.default_rng(0).uniform(-1, 1, (n, *SHAPE)).astype("float32")
+
+
+def snapshot(variables):
+    return [np.array(v) for v in variables]
+
+
+def changed(before, variables):
+    return [not np.array_equal(b, np.array(v)) for b, v in zip(before, variables)]
+
+
+# ---------------------------------------------------------------- steps per call
+
+
+def test_steps_per_execution_defaults_to_several_steps_per_call_on_one_device():
+    gan = tiny_gan()
+    gan.compile()
+    assert gan.steps_per_execution == DEFAULT_STEPS_PER_EXECUTION > 1
+    gan.compile(steps_per_execution=1)
+    assert gan.steps_per_execution == 1
+
+
+@pytest.mark.parametrize("value", [0, -2, 1.5, True, "4"])
+def test_steps_per_execution_must_be_a_positive_integer(value):
+    with pytest.raises(ValueError, match="steps_per_execution must be a positive integer"):
+        tiny_gan().compile(steps_per_execution=value)
+
+
+@pytest.mark.parametrize("steps_per_epoch, per_call", [(5, 5), (12, 6), (7, 7)])
+def test_fit_trains_exactly_steps_per_epoch_whatever_the_steps_per_call(steps_per_epoch, per_call):
+    # Keras alone would run whole calls of 8 steps on a repeated dataset:
+    # 16 steps an epoch for 12 asked.
+    gan = tiny_gan(d_steps=2)
+    gan.compile(steps_per_execution=8)
+    dataset = tf.data.Dataset.from_tensor_slices(real_batch(32)).batch(4).repeat()
+    gan.fit(dataset, epochs=2, steps_per_epoch=steps_per_epoch, shuffle=False, verbose=0)
+    assert int(gan.g_optimizer.iterations) == 2 * steps_per_epoch
+    assert int(gan.d_optimizer.iterations) == 2 * 2 * steps_per_epoch
+    assert gan.steps_per_execution == per_call
+
+
+def test_several_steps_per_call_give_the_same_weights_as_one():
+    results = []
+    for per_call in (1, 4):
+        keras.utils.set_random_seed(0)
+        gan = tiny_gan()
+        gan.compile(steps_per_execution=per_call)
+        dataset = tf.data.Dataset.from_tensor_slices(real_batch(16)).batch(4)
+        history = gan.fit(dataset, epochs=1, verbose=0).history
+        results.append((snapshot(gan.generator.weights + gan.discriminator.weights), history))
+    (weights_1, history_1), (weights_4, history_4) = results
+    for a, b in zip(weights_1, weights_4):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    for key in history_1:
+        assert history_4[key] == pytest.approx(history_1[key], rel=1e-5)
+
+
+# ---------------------------------------------------------------- mixed precision
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+def test_mixed_precision_keeps_the_frozen_discriminator_contract(policy):
+    with execution.precision(policy):
+        gan = tiny_gan()
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.1), g_optimizer=keras.optimizers.SGD(0.1))
+    assert keras.config.dtype_policy().name == "float32"  # restored after the block
+    assert gan.generator.layers[1].dtype_policy.name == policy
+    assert sorted(map(id, gan.combined.trainable_variables)) == sorted(map(id, gan.generator.trainable_variables))
+    assert all(v.dtype == "float32" for v in gan.generator.weights + gan.discriminator.weights)
+    loss_scaled = isinstance(gan.d_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert loss_scaled == isinstance(gan.g_optimizer, keras.optimizers.LossScaleOptimizer) == (policy == "mixed_float16")
+    assert gan.combined(np.zeros((2, LATENT), "float32")).dtype == "float32"  # logits, then losses, in float32
+
+    d_before, g_before = snapshot(gan.discriminator_variables), snapshot(gan.generator.trainable_variables)
+    gan.discriminator_step(tf.constant(real_batch()), None)
+    assert all(changed(d_before, gan.discriminator_variables))
+    assert not any(changed(g_before, gan.generator.trainable_variables))
+    d_before = snapshot(gan.discriminator_variables)
+    gan.generator_step(tf.constant(real_batch()), None)
+    assert not any(changed(d_before, gan.discriminator_variables))
+    assert all(changed(g_before, gan.generator.trainable_variables))
+    assert (int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)) == (1, 1)
+    history = gan.fit(real_batch(16), batch_size=8, epochs=1, verbose=0).history
+    assert all(np.isfinite(values[0]) for values in history.values())
+
+
+def test_unknown_precision_and_strategy_are_refused_with_the_valid_names():
+    with pytest.raises(ValueError, match="unknown precision 'float8'.*mixed_bfloat16"):
+        with execution.precision("float8"):
+            pass
+    with pytest.raises(ValueError, match="unknown strategy 'tpu'.*multi-worker"):
+        execution.get_strategy("tpu")
+
+
+# ---------------------------------------------------------------- tf.distribute, in process
+
+
+def test_under_a_strategy_steps_per_call_default_to_one_and_more_is_refused():
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    with strategy.scope():
+        gan = tiny_gan()
+        gan.compile()
+        assert gan.steps_per_execution == 1
+        with pytest.raises(ValueError, match="keras-team/keras#19246"):
+            gan.compile(steps_per_execution=4)
+    gan.compile()  # outside the scope: Keras remembers the model's strategy
+    assert gan.steps_per_execution == 1
+    before = snapshot(gan.discriminator_variables)
+    gan.fit(real_batch(8), batch_size=4, epochs=1, verbose=0)
+    assert all(changed(before, gan.discriminator_variables))
+    assert int(gan.g_optimizer.iterations) == 2
+
+
+def test_cli_flags_reach_the_config_and_the_compiled_gan():
+    args = train.build_parser().parse_args(
+        ["--dataset", "ring", "--steps-per-execution", "16", "--no-jit", "--mixed-precision", "mixed_bfloat16"]
+    )
+    config = train.config_from_args(args)
+    assert (config.steps_per_execution, config.jit_compile, config.mixed_precision, config.strategy) == (
+        16,
+        False,
+        "mixed_bfloat16",
+        "default",
+    )
+    gan = train.build_gan(config, (2,))
+    assert gan.steps_per_execution == 16 and gan.jit_compile is False
+    assert gan.generator.layers[1].dtype_policy.name == "mixed_bfloat16"
+    assert keras.config.dtype_policy().name == "float32"
+    defaults = train.config_from_args(train.build_parser().parse_args(["--dataset", "ring"]))
+    assert (defaults.steps_per_execution, defaults.jit_compile, defaults.strategy) == (1, None, "default")
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"strategy": "mirrored", "steps_per_execution": 8}, "keras-team/keras#19246"),
+        ({"mixed_precision": "float16"}, "unknown mixed_precision 'float16'"),
+        ({"strategy": "horovod"}, "unknown strategy 'horovod'"),
+        ({"jit_compile": "yes"}, "jit_compile must be"),
+    ],
+)
+def test_bad_execution_settings_are_refused(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        train.TrainConfig.for_dataset("ring", **overrides)
+
+
+# ---------------------------------------------------------------- tf.distribute, two devices
+
+# Runs in a fresh process: logical devices must be set before TensorFlow
+# initialises its devices.
+TWO_REPLICAS = r"""
+import json
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras
+import numpy as np
+from keras_gan import GAN, networks
+
+def build():
+    return (networks.mlp_generator(4, (8, 8, 1), hidden_units=(16,)),
+            networks.dcgan_discriminator((8, 8, 1), base_filters=4))
+
+keras.utils.set_random_seed(0)
+initial = [model.get_weights() for model in build()]
+real = np.random.default_rng(0).uniform(-1, 1, (8, 8, 8, 1)).astype("float32")
+
+def one_step(strategy):
+    with strategy.scope():
+        generator, discriminator = build()
+        for model, weights in zip((generator, discriminator), initial):
+            model.set_weights(weights)
+        gan = GAN(generator, discriminator, seed=0)
+        gan.compile(d_optimizer=keras.optimizers.SGD(0.5), g_optimizer=keras.optimizers.SGD(0.5))
+    history = gan.fit(real, batch_size=8, epochs=1, shuffle=False, verbose=0).history
+    weights = [np.array(v) for v in generator.weights + discriminator.weights]
+    return gan, weights, {key: float(values[0]) for key, values in history.items()}
+
+_, single, single_logs = one_step(tf.distribute.get_strategy())
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+gan, mirrored, mirrored_logs = one_step(strategy)
+latents = strategy.experimental_local_results(strategy.run(lambda: gan.sample_latent(4)))
+print(json.dumps({
+    "replicas": strategy.num_replicas_in_sync,
+    "differences": [float(np.max(np.abs(a - b))) for a, b in zip(single, mirrored)],
+    "updates": [float(np.max(np.abs(a - b))) for a, b in zip(single, initial[0] + initial[1])],
+    "single_logs": single_logs,
+    "mirrored_logs": mirrored_logs,
+    "replica_latents_differ": not np.allclose(np.array(latents[0]), np.array(latents[1])),
+}))
+"""
+
+
+def _run(code_or_args, env=None, timeout=600):
+    command = [sys.executable, "-c", code_or_args] if isinstance(code_or_args, str) else [sys.executable, *code_or_args]
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+@pytest.mark.slow
+def test_one_mirrored_step_on_two_devices_matches_one_single_device_step():
+    report = json.loads(_run(TWO_REPLICAS).stdout.strip().splitlines()[-1])
+    assert report["replicas"] == 2
+    # Each replica scales its loss by 1/2 and the optimizer sums their
+    # gradients; each draws its own slice of the global batch's noise.
+    for difference, update in zip(report["differences"], report["updates"]):
+        assert update > 0  # every variable moved, so agreeing means something
+        assert difference <= 1e-3 * update + 1e-7
+    assert report["mirrored_logs"].keys() == report["single_logs"].keys()
+    for key, value in report["single_logs"].items():
+        assert report["mirrored_logs"][key] == pytest.approx(value, rel=1e-5, abs=1e-6)
+    assert report["replica_latents_differ"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_cli_trains_under_a_single_worker_multi_worker_strategy(tmp_path):
+    tf_config = {"cluster": {"worker": [f"127.0.0.1:{_free_port()}"]}, "task": {"type": "worker", "index": 0}}
+    out = tmp_path / "run"
+    argv = ["--dataset", "ring", "--epochs", "1", "--steps-per-epoch", "3", "--batch-size", "16"]
+    _run(
+        ["-m", "keras_gan.train", *argv, "--strategy", "multi-worker", "--out", str(out), "--quiet"],
+        env={"TF_CONFIG": json.dumps(tf_config)},
+    )
+    assert json.loads((out / "config.json").read_text())["strategy"] == "multi-worker"
+    assert (out / "generator.keras").is_file()
+    assert len((out / "log.csv").read_text().strip().splitlines()) == 2  # header + one epoch
