@@ -83,13 +83,19 @@ def _build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None
             d_shape, base_filters=config.base_filters, spectral_norm=config.spectral_norm
         )
     elif config.model == "cgan":
+        # Rebuilding a run's GAN (evaluate, benchmarks) without the data at hand.
+        num_classes = num_classes or data.load(config.dataset, image_shape=config.image_shape).num_classes
         if not num_classes:
-            raise ValueError("model 'cgan' needs the number of classes of the data")
+            raise ValueError(f"model 'cgan' needs class labels; dataset {config.dataset!r} has none")
         generator = networks.conditional_generator(
             config.latent_dim, sample_shape, num_classes, base_filters=config.base_filters
         )
         discriminator = networks.conditional_discriminator(
-            d_shape, num_classes, base_filters=config.base_filters, spectral_norm=config.spectral_norm
+            d_shape,
+            num_classes,
+            conditioning=config.conditioning,
+            base_filters=config.base_filters,
+            spectral_norm=config.spectral_norm,
         )
     else:
         flat = len(sample_shape) == 1
@@ -587,6 +593,8 @@ def _add_stabiliser_flags(group) -> None:
     add("--diffaugment", metavar="POLICY", help="DiffAugment on D's inputs, Zhao et al. 2020: e.g. color,translation,cutout")
     add("--pack", type=int, metavar="M", help="PacGAN: D judges M samples at once, Lin et al. 2018")
     add("--spectral-norm", action="store_true", help="spectral normalisation in the discriminator, Miyato et al. 2018")
+    add("--conditioning", choices=networks.conditional.CONDITIONINGS,
+        help="--model cgan: how D sees the label (projection, Miyato & Koyama 2018, or one-hot channels)")
 
 
 
