@@ -6,7 +6,8 @@ in which the discriminator is frozen; one compiled ``train_step`` alternates
 2014, Algorithm 1).
 """
 
-from keras_gan import losses, networks, pairs
+from keras_gan import features, latent, losses, networks, pairs
+from keras_gan.conditional import ConditionalGAN
 from keras_gan.gan import GAN
 from keras_gan.paired import PairedGAN
 from keras_gan.pix2pix import Pix2Pix
@@ -14,4 +15,16 @@ from keras_gan.srgan import SRGAN
 
 __version__ = "0.1.0"
 
-__all__ = ["GAN", "PairedGAN", "Pix2Pix", "SRGAN", "losses", "networks", "pairs", "__version__"]
+__all__ = [
+    "ConditionalGAN",
+    "GAN",
+    "PairedGAN",
+    "Pix2Pix",
+    "SRGAN",
+    "features",
+    "latent",
+    "losses",
+    "networks",
+    "pairs",
+    "__version__",
+]
