@@ -286,7 +286,7 @@ def test_a_run_killed_mid_epoch_resumes_and_finishes_whole(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "keras_gan.train", *argv], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     index = out / "checkpoints" / "latest.json"
-    seen, deadline = {}, time.monotonic() + 120
+    seen, deadline = {}, time.monotonic() + 300  # generous: a loaded CI machine imports TensorFlow slowly
     try:
         while time.monotonic() < deadline and process.poll() is None:
             if index.exists():
@@ -295,7 +295,8 @@ def test_a_run_killed_mid_epoch_resumes_and_finishes_whole(tmp_path):
                 if epoch >= 2:
                     break
             time.sleep(0.02)
-        assert 2 in seen and process.poll() is None, process.stderr.read().decode()[-2000:]
+        assert process.poll() is None, process.stderr.read().decode()[-2000:]
+        assert 2 in seen, "no second checkpoint within the deadline"
         # Kill about half an epoch after checkpoint 2, while epoch 3 trains.
         epoch_seconds = seen[2] - seen[1] if 1 in seen else 0.5
         time.sleep(min(epoch_seconds / 2, 2.0))
@@ -309,7 +310,7 @@ def test_a_run_killed_mid_epoch_resumes_and_finishes_whole(tmp_path):
     assert not (out / "generator.keras").exists()
 
     resumed = subprocess.run([sys.executable, "-m", "keras_gan.train", "--resume", str(out), "--quiet"], env=env,
-                             capture_output=True, text=True, timeout=240)
+                             capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"resumed after epoch {killed_at}; trained to epoch {epochs}" in resumed.stdout
 
