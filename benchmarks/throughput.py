@@ -25,7 +25,7 @@ non-saturating loss) four ways:
   each timed for one block, or with the settings ``--fast`` names.
 
 The block length is calibrated on keras_gan's default step (about
-``--block-seconds``). Every method first runs one warm-up block (tracing), then ``--repeats``
+``--block-cpu-seconds`` of CPU time). Every method first runs one warm-up block (tracing), then ``--repeats``
 rounds; in each round every method trains one block of the same number of
 steps, in an order that rotates from round to round, so that a change in the
 machine's load falls on all of them alike. Throughput is the median over
@@ -226,18 +226,35 @@ class TwoTapeGAN(keras.Model):
         return {m.name: m.result() for m in self.metrics}
 
 
+class Stopwatch:
+    """Wall-clock and process CPU seconds (all threads) between ``start`` and ``stop``."""
+
+    def start(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def stop(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
 class _EpochTimer(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.stopwatch = Stopwatch()
+
     def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
+        self.stopwatch.start()
 
     def on_epoch_end(self, epoch, logs=None):
         # Keras turns the logs into Python floats before this call, so the
         # epoch's steps have finished.
-        self.seconds = time.perf_counter() - self.started
+        self.seconds = self.stopwatch.stop()
 
 
-def _fit_block(model: keras.Model, dataset: tf.data.Dataset) -> Callable[[int], float]:
-    def block(steps: int) -> float:
+Block = Callable[[int], tuple[float, float]]  # steps -> (wall seconds, CPU seconds)
+
+
+def _fit_block(model: keras.Model, dataset: tf.data.Dataset) -> Block:
+    def block(steps: int) -> tuple[float, float]:
         timer = _EpochTimer()
         model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, callbacks=[timer])
         return timer.seconds
@@ -246,14 +263,15 @@ def _fit_block(model: keras.Model, dataset: tf.data.Dataset) -> Callable[[int], 
     return block
 
 
-def _loop_block(loop: ClassicLoop, dataset: tf.data.Dataset) -> Callable[[int], float]:
+def _loop_block(loop: ClassicLoop, dataset: tf.data.Dataset) -> Block:
     batches = iter(dataset)
 
-    def block(steps: int) -> float:
-        started = time.perf_counter()
+    def block(steps: int) -> tuple[float, float]:
+        stopwatch = Stopwatch()
+        stopwatch.start()
         for _ in range(steps):
             loop.step(next(batches))
-        return time.perf_counter() - started
+        return stopwatch.stop()
 
     return block
 
@@ -359,18 +377,19 @@ def step_flops(generator: keras.Model, discriminator: keras.Model, batch_size: i
     return 2 * batch_size * (d_steps * d_step + g_step)
 
 
-def matmul_flops_per_second(size: int, repeats: int = 3) -> float:
-    """FLOP/s of a ``size x size`` float32 matrix product (2 size^3 FLOPs), best of ``repeats``."""
+def matmul_flops_per_second(size: int, repeats: int = 3) -> tuple[float, float]:
+    """FLOP per wall-clock and per CPU second of a ``size x size`` float32 matrix product, best of ``repeats``."""
     a = tf.random.normal((size, size))
     b = tf.random.normal((size, size))
     product = tf.function(lambda: tf.reduce_sum(tf.matmul(a, b)))
     product().numpy()
-    best = float("inf")
+    stopwatch, wall, cpu = Stopwatch(), float("inf"), float("inf")
     for _ in range(repeats):
-        started = time.perf_counter()
+        stopwatch.start()
         product().numpy()
-        best = min(best, time.perf_counter() - started)
-    return 2 * size**3 / best
+        seconds = stopwatch.stop()
+        wall, cpu = min(wall, seconds[0]), min(cpu, seconds[1])
+    return 2 * size**3 / wall, 2 * size**3 / max(cpu, 1e-9)
 
 
 # ---------------------------------------------------------------- measuring
@@ -407,36 +426,41 @@ class CaseResult:
     case: Case
     steps: int
     images_per_second: dict[str, list[float]]
+    images_per_cpu_second: dict[str, list[float]]
     peak_rss: dict[str, int]
     matmul: list[float]
+    matmul_per_cpu_second: list[float]
     flops_per_step: int
     fast: Settings
     default_steps_per_execution: int
 
 
-def calibrate(block: Callable[[int], float], target_seconds: float) -> int:
-    """Steps per block so that a block of ``block`` lasts about ``target_seconds``.
+def calibrate(block: Block, target_seconds: float) -> int:
+    """Steps per block so that a block of ``block`` takes about ``target_seconds`` of CPU time.
+
+    CPU time rather than wall-clock time, so that the blocks hold the same
+    work however busy the machine is.
 
     Above ``DEFAULT_STEPS_PER_EXECUTION`` steps, a multiple of it, so that
     keras_gan's compiled calls are whole (``GAN.fit`` otherwise lowers the
     steps per call to a divisor of the block).
     """
-    steps, seconds = 1, block(1)
+    steps, seconds = 1, block(1)[1]
     while seconds < target_seconds / 4 and steps < 100_000:
         steps *= 4
-        seconds = block(steps)
+        seconds = block(steps)[1]
     steps = max(1, round(steps * target_seconds / max(seconds, 1e-9)))
     whole = DEFAULT_STEPS_PER_EXECUTION
     return steps if steps < whole else round(steps / whole) * whole
 
 
-def choose_fast(methods: Methods, candidates: list[Settings], steps: int) -> tuple[Settings, Callable]:
-    """Times one block of each candidate after its warm-up; the fastest wins."""
+def choose_fast(methods: Methods, candidates: list[Settings], steps: int) -> tuple[Settings, Block]:
+    """Times one block of each candidate after its warm-up; the least CPU time wins."""
     timed = []
     for settings in candidates:
         block = methods.keras_gan(settings)
         block(steps)
-        timed.append((block(steps), str(settings), settings, block))
+        timed.append((block(steps)[1], str(settings), settings, block))
     _, _, settings, block = min(timed, key=lambda item: item[:2])
     return settings, block
 
@@ -444,7 +468,7 @@ def choose_fast(methods: Methods, candidates: list[Settings], steps: int) -> tup
 def measure_case(case: Case, fast: Settings | None, args) -> CaseResult:
     methods = Methods(case)
     blocks = {"classic": methods.classic(), "two-tape": methods.two_tape(), "keras_gan": methods.keras_gan()}
-    steps = 1 if args.quick else calibrate(blocks["keras_gan"], args.block_seconds)
+    steps = 1 if args.quick else calibrate(blocks["keras_gan"], args.block_cpu_seconds)
     for block in blocks.values():  # warm-up: traces every function for blocks of `steps`
         block(steps)
     if fast is None:
@@ -453,23 +477,27 @@ def measure_case(case: Case, fast: Settings | None, args) -> CaseResult:
         blocks["keras_gan fast"] = methods.keras_gan(fast)
         blocks["keras_gan fast"](steps)
     rates = {name: [] for name in blocks}
+    cpu_rates = {name: [] for name in blocks}
     peaks = {name: 0 for name in blocks}
-    matmul = []
+    matmul, matmul_cpu = [], []
     order = list(blocks)
     for round_index in range(args.repeats):
         rotated = order[round_index % len(order):] + order[: round_index % len(order)]
         for name in rotated:
             with PeakRSS() as rss:
-                seconds = blocks[name](steps)
-            rates[name].append(case.batch_size * steps / seconds)
+                wall, cpu = blocks[name](steps)
+            rates[name].append(case.batch_size * steps / wall)
+            cpu_rates[name].append(case.batch_size * steps / max(cpu, 1e-9))
             peaks[name] = max(peaks[name], rss.peak)
-        matmul.append(matmul_flops_per_second(args.matmul_size))
+        per_second, per_cpu_second = matmul_flops_per_second(args.matmul_size)
+        matmul.append(per_second)
+        matmul_cpu.append(per_cpu_second)
     generator, discriminator = case.build()
     flops = step_flops(generator, discriminator, case.batch_size)
     # What the timed blocks ran with: GAN.fit may lower the steps per call.
     spe = {name: blocks[name].model.steps_per_execution for name in ("keras_gan", "keras_gan fast")}
     ran_fast = dataclasses.replace(fast, steps_per_execution=spe["keras_gan fast"])
-    return CaseResult(case, steps, rates, peaks, matmul, flops, ran_fast, spe["keras_gan"])
+    return CaseResult(case, steps, rates, cpu_rates, peaks, matmul, matmul_cpu, flops, ran_fast, spe["keras_gan"])
 
 
 def _gpus() -> list:
@@ -512,41 +540,54 @@ def format_report(results: list[CaseResult], args, load_before, load_after) -> s
         + (f", GPUs: {', '.join(gpu.name for gpu in gpus)}" if gpus else ", no GPU"),
         f"- load average (1, 5, 15 min): {_load(load_before)} at the start, {_load(load_after)} at the end",
         f"- TensorFlow {tf.__version__}, Keras {keras.__version__}, Python {platform.python_version()}",
-        f"- {args.repeats} timed rounds per case, every method once per round in rotating order; images/s: median"
-        " (and range) over the rounds; ratios: median of the per-round ratios",
+        f"- {args.repeats} timed rounds per case, every method once per round in rotating order, blocks of the"
+        " same number of steps (steps/block); medians (and range) over the rounds; ratios: median of the"
+        " per-round ratios",
+        "- images/s: wall clock; images/CPU-s: per second of this process's CPU time (all threads), which a busy"
+        " machine disturbs less (it does not count time spent waiting for a core, nor a second core left idle"
+        " while Python runs)",
         "- peak RSS: the whole process's resident set (psutil), the highest value sampled while the method ran;"
         " it includes everything built before it",
         "",
-        "| case | method | settings | images/s | min-max | x classic | x two-tape | peak RSS (MiB) |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
+        "| case | method | settings | steps/block | images/s | min-max | x classic | x two-tape | images/CPU-s"
+        " | x classic (CPU) | x two-tape (CPU) | peak RSS (MiB) |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
-        rates = result.images_per_second
+        wall, cpu = result.images_per_second, result.images_per_cpu_second
         for name in METHODS:
             lines.append(
-                f"| {result.case.description} | {name} | {_settings_label(result, name)} "
-                f"| {statistics.median(rates[name]):.0f} | {min(rates[name]):.0f}-{max(rates[name]):.0f} "
-                f"| {_ratio(rates[name], rates['classic']):.2f} | {_ratio(rates[name], rates['two-tape']):.2f} "
+                f"| {result.case.description} | {name} | {_settings_label(result, name)} | {result.steps} "
+                f"| {statistics.median(wall[name]):.0f} | {min(wall[name]):.0f}-{max(wall[name]):.0f} "
+                f"| {_ratio(wall[name], wall['classic']):.2f} | {_ratio(wall[name], wall['two-tape']):.2f} "
+                f"| {statistics.median(cpu[name]):.0f} "
+                f"| {_ratio(cpu[name], cpu['classic']):.2f} | {_ratio(cpu[name], cpu['two-tape']):.2f} "
                 f"| {result.peak_rss[name] / 2**20:.0f} |"
             )
     lines += [
         "",
         f"Achieved FLOP/s of keras_gan's step against a {args.matmul_size}x{args.matmul_size} float32 matrix"
         " product timed in the same rounds (FLOPs per step: the dense and convolution layers'"
-        " multiply-accumulates x 2, forward and backward, see `step_flops`):",
+        " multiply-accumulates x 2, forward and backward, see `step_flops`); per wall-clock second and per"
+        " CPU second:",
         "",
-        "| case | GFLOP/step | keras_gan GFLOP/s | keras_gan fast GFLOP/s | matmul GFLOP/s | keras_gan / matmul"
-        " | fast / matmul |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| case | GFLOP/step | keras_gan GFLOP/s | fast GFLOP/s | matmul GFLOP/s | keras_gan / matmul | fast / matmul"
+        " | keras_gan GFLOP/CPU-s | fast GFLOP/CPU-s | matmul GFLOP/CPU-s | keras_gan / matmul (CPU) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         per_image = result.flops_per_step / result.case.batch_size
-        default = per_image * statistics.median(result.images_per_second["keras_gan"])
-        fastest = per_image * statistics.median(result.images_per_second["keras_gan fast"])
-        matmul = statistics.median(result.matmul)
+        median = statistics.median
+        default = per_image * median(result.images_per_second["keras_gan"])
+        fastest = per_image * median(result.images_per_second["keras_gan fast"])
+        default_cpu = per_image * median(result.images_per_cpu_second["keras_gan"])
+        fastest_cpu = per_image * median(result.images_per_cpu_second["keras_gan fast"])
+        matmul, matmul_cpu = median(result.matmul), median(result.matmul_per_cpu_second)
         lines.append(
             f"| {result.case.description} | {result.flops_per_step / 1e9:.3f} | {default / 1e9:.2f} "
-            f"| {fastest / 1e9:.2f} | {matmul / 1e9:.1f} | {default / matmul:.1%} | {fastest / matmul:.1%} |"
+            f"| {fastest / 1e9:.2f} | {matmul / 1e9:.1f} | {default / matmul:.1%} | {fastest / matmul:.1%} "
+            f"| {default_cpu / 1e9:.2f} | {fastest_cpu / 1e9:.2f} | {matmul_cpu / 1e9:.1f} "
+            f"| {default_cpu / matmul_cpu:.1%} |"
         )
     return "\n".join(lines)
 
@@ -565,7 +606,7 @@ def build_parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("--cases", default=",".join(CASES), help=f"comma-separated, from {', '.join(CASES)}")
     add("--repeats", type=int, help="timed rounds per case (default 5; 2 with --quick)")
-    add("--block-seconds", type=float, default=2.0, help="about how long one timed block of steps lasts")
+    add("--block-cpu-seconds", type=float, default=1.0, help="about how much CPU time one timed block of steps takes")
     add(
         "--fast",
         type=Settings.parse,

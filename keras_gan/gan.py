@@ -544,7 +544,22 @@ class GAN(keras.Model):
         for _ in range(self.d_steps):
             self.discriminator_step(real, condition)
         self.generator_step(real, condition)
-        return {m.name: m.result() for m in self.metrics}
+        return self.metric_logs()
+
+    def metric_logs(self) -> dict:
+        """``{name: result}`` of every metric, as ``train_step`` returns them.
+
+        Across several ``MultiWorkerMirroredStrategy`` workers the results
+        are vectors of one value: Keras 3 averages the logs over the workers
+        along axis 0, which a scalar lacks ("Invalid reduction dimension 0",
+        tensorflow/tensorflow#72388). The metrics are already reduced across
+        replicas, so the average is the value itself.
+        """
+        logs = {m.name: m.result() for m in self.metrics}
+        strategy = tf.distribute.get_strategy()
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode():
+            logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
+        return logs
 
     def test_step(self, data):
         """Scores held-out real data against fresh samples; no weights change."""
@@ -554,7 +569,7 @@ class GAN(keras.Model):
         fake_logits = self.discriminate(self.discriminator_inputs(fake, training=False), condition, training=False)
         self._track_discriminator(self.loss_pair.discriminator(real_logits, fake_logits), real_logits, fake_logits)
         self.g_loss_tracker.update_state(self.loss_pair.generator(fake_logits))
-        return {m.name: m.result() for m in self.metrics}
+        return self.metric_logs()
 
     # ------------------------------------------------------------------ sampling
 

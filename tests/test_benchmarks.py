@@ -1,0 +1,131 @@
+"""benchmarks/throughput.py: its baselines are correct, its FLOP count adds up, its table has its shape."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from keras_gan import networks
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "throughput.py"
+
+
+def load_benchmark():
+    if "throughput" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("throughput", SCRIPT)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["throughput"] = module  # dataclasses look their module up while it loads
+        spec.loader.exec_module(module)
+    return sys.modules["throughput"]
+
+
+def snapshot(variables):
+    return [np.array(v) for v in variables]
+
+
+def changed(before, variables):
+    return [not np.array_equal(b, np.array(v)) for b, v in zip(before, variables)]
+
+
+def test_the_classic_loop_trains_d_itself_and_only_g_through_the_combined_model():
+    # The Keras 3 pitfall: a D frozen before its first train_on_batch has
+    # nothing to train. The loop must update D in its own calls and never
+    # through the combined model.
+    throughput = load_benchmark()
+    generator = networks.mlp_generator(2, (2,), hidden_units=(8,))
+    discriminator = networks.mlp_discriminator((2,), hidden_units=(8,))
+    loop = throughput.ClassicLoop(generator, discriminator, latent_dim=2, batch_size=4)
+    assert sorted(map(id, loop.combined.trainable_weights)) == sorted(map(id, generator.trainable_weights))
+    real = np.random.default_rng(0).normal(size=(4, 2)).astype("float32")
+    d_before, g_before = snapshot(discriminator.weights), snapshot(generator.weights)
+    loop.step(real)
+    assert all(changed(d_before, discriminator.weights))
+    assert all(changed(g_before, generator.weights))
+    assert int(discriminator.optimizer.iterations) == 2  # one update on the real half, one on the fake half
+    d_before, g_before = snapshot(discriminator.weights), snapshot(generator.weights)
+    loop.combined.train_on_batch(np.ones((4, 2), "float32"), np.ones((4, 1), "float32"))
+    assert not any(changed(d_before, discriminator.weights))
+    assert all(changed(g_before, generator.weights))
+
+
+def test_step_flops_count_every_dense_and_convolution_pass():
+    throughput = load_benchmark()
+    generator = networks.mlp_generator(2, (2,), hidden_units=(3,))  # MACs 2*3 + 3*2 = 12, first layer 6
+    discriminator = networks.mlp_discriminator((2,), hidden_units=(4,))  # MACs 2*4 + 4*1 = 12, first layer 8
+    assert throughput.forward_macs(generator) == [6, 6]
+    # D step: G + 2D + 2(2D - D1) = 12 + 24 + 32; G step: G + 2D + (2G - G1) = 12 + 24 + 18.
+    assert throughput.step_flops(generator, discriminator, batch_size=10) == 2 * 10 * (68 + 54)
+    assert throughput.step_flops(generator, discriminator, batch_size=10, d_steps=2) == 2 * 10 * (2 * 68 + 54)
+
+    image = keras.Input((8, 8, 1))
+    features = keras.layers.Conv2D(2, 3, strides=2, padding="same")(image)  # 4*4 outputs x 9 x 1 x 2
+    restored = keras.layers.Conv2DTranspose(1, 3, strides=2, padding="same")(features)  # 4*4 inputs x 9 x 2 x 1
+    assert throughput.forward_macs(keras.Model(image, restored)) == [288, 288]
+
+
+def test_settings_parse_and_refuse_unknown_keys():
+    throughput = load_benchmark()
+    settings = throughput.Settings.parse("spe=64,jit=1,mp=mixed_bfloat16")
+    assert (settings.steps_per_execution, settings.jit_compile, settings.mixed_precision) == (64, True, "mixed_bfloat16")
+    assert str(settings) == "spe=64,jit=1,mp=mixed_bfloat16"
+    with pytest.raises(Exception, match="unknown setting 'xla'"):
+        throughput.Settings.parse("xla=1")
+
+
+def run_script(*args):
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+
+
+def table_rows(text, header_start):
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header_start))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return lines[start], rows
+
+
+@pytest.mark.slow
+def test_quick_run_prints_both_tables():
+    result = run_script("--quick", "--cases", "mlp2d-b100", "--repeats", "1", "--fast", "spe=2,jit=0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert "- command: `python benchmarks/throughput.py --quick" in out
+    assert "- machine: " in out and "- load average (1, 5, 15 min): " in out
+
+    header, rows = table_rows(out, "| case | method |")
+    assert header == (
+        "| case | method | settings | steps/block | images/s | min-max | x classic | x two-tape | images/CPU-s"
+        " | x classic (CPU) | x two-tape (CPU) | peak RSS (MiB) |"
+    )
+    assert [row[1] for row in rows] == ["classic", "two-tape", "keras_gan", "keras_gan fast"]
+    for row in rows:
+        assert len(row) == 12 and row[0].startswith("MLP") and row[3] == "1"
+        for column in (4, 6, 7, 8, 9, 10, 11):
+            assert float(row[column]) > 0
+    assert rows[0][6] == rows[0][9] == "1.00" and rows[1][7] == rows[1][10] == "1.00"
+    assert rows[3][2] == "spe=1,jit=0,mp=float32"  # one step per block: GAN.fit lowers 2 to 1
+
+    header, rows = table_rows(out, "| case | GFLOP/step |")
+    assert len(rows) == 1 and len(rows[0]) == 11 and rows[0][0].startswith("MLP")
+    assert float(rows[0][4]) > 0 and rows[0][5].endswith("%") and rows[0][10].endswith("%")
+
+
+@pytest.mark.slow
+def test_unknown_cases_are_refused_with_the_valid_names():
+    result = run_script("--cases", "dcgan28-b64,resnet")
+    assert result.returncode == 2
+    assert "unknown case(s) 'resnet'; valid: dcgan28-b64, dcgan28-b256, mlp2d-b100, dcgan64-b64" in result.stderr
