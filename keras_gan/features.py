@@ -22,6 +22,7 @@ from typing import Callable, Union
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import layers
 
 from keras_gan.gan import predict_in_batches
@@ -117,25 +118,29 @@ def fit_linear_classifier(
     mean = train_features.mean(axis=0)
     std = train_features.std(axis=0) + 1e-6
 
-    classifier = keras.Sequential(
-        [
-            keras.Input((train_features.shape[1],)),
-            # The problem is convex: starting from zero makes the probe deterministic.
-            layers.Dense(num_classes, kernel_initializer="zeros", kernel_regularizer=keras.regularizers.L2(l2)),
-        ],
-        name="linear_probe",
-    )
-    classifier.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-    )
-    classifier.fit(
-        (train_features - mean) / std, y_train, batch_size=len(y_train), epochs=epochs, verbose=0, shuffle=False
-    )
+    # The problem is convex: starting from zero makes the probe deterministic.
+    kernel = keras.Variable(np.zeros((train_features.shape[1], num_classes), "float32"), name="probe_kernel")
+    bias = keras.Variable(np.zeros(num_classes, "float32"), name="probe_bias")
+    optimizer = keras.optimizers.Adam(learning_rate)
+    optimizer.build([kernel, bias])
+    standardized = tf.constant((train_features - mean) / std)
+    targets = tf.constant(y_train)
+
+    @tf.function
+    def train():
+        # All the steps in one compiled loop: a probe is many tiny full-batch steps.
+        for _ in tf.range(epochs):
+            with tf.GradientTape() as tape:
+                logits = tf.matmul(standardized, kernel) + bias
+                cross_entropy = tf.nn.sparse_softmax_cross_entropy_with_logits(targets, logits)
+                loss = tf.reduce_mean(cross_entropy) + l2 * tf.reduce_sum(tf.square(kernel))
+            optimizer.apply(tape.gradient(loss, [kernel, bias]), [kernel, bias])
+
+    train()
 
     def predict(features: np.ndarray) -> np.ndarray:
-        logits = predict_in_batches(classifier, (np.asarray(features, dtype="float32") - mean) / std)
-        return logits.argmax(axis=-1)
+        standardized = (np.asarray(features, dtype="float32") - mean) / std
+        return (standardized @ np.asarray(kernel) + np.asarray(bias)).argmax(axis=-1)
 
     return predict
 
