@@ -322,12 +322,12 @@ def _paired_setup(config: TrainConfig) -> _Setup:
     else:
         # Only high-resolution images: SRGAN downsamples each batch inside its step.
         x, y = data.load(config.dataset, image_shape=config.image_shape, skip_invalid=config.skip_invalid).x, None
+    gan = build_gan(config, (y if y is not None else x).shape[1:])  # checks shapes and scale first
+    if config.model == "srgan":
         held_out = None
         if named:
             test = data.load(config.dataset, split="test", image_shape=config.image_shape).x
-            held_out = pairs.super_resolution_pairs(test, config.scale) if len(test.shape) == 4 else None
-    sample_shape = (y if y is not None else x).shape[1:]
-    gan = build_gan(config, sample_shape)
+            held_out = pairs.super_resolution_pairs(test, config.scale)
     steps = config.steps_per_epoch or steps_per_epoch(len(x), config.batch_size)
     pipeline = data.make_dataset(x, config.batch_size, y=y, seed=config.seed).repeat()
     if held_out is None:

@@ -1,13 +1,17 @@
+import csv
+import json
+
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
 
-from keras_gan import pairs
+from keras_gan import pairs, train
+from keras_gan.config import TrainConfig
 from keras_gan.networks.patchgan import patchgan_discriminator
 from keras_gan.networks.unet import unet_generator
-from keras_gan.paired import pair_scores
+from keras_gan.paired import pair_scores, translate_path
 from keras_gan.pix2pix import Pix2Pix
 
 SHAPE = (16, 16, 1)
@@ -261,3 +265,48 @@ def test_pair_scores_match_hand_computed_psnr_l1_and_ssim():
     assert scores["l1"] == pytest.approx(0.2, rel=1e-5)
     assert pair_scores(target, target)["ssim"] == pytest.approx(1.0, abs=1e-6)
     assert "ssim" not in pair_scores(target[:, :8, :8], target[:, :8, :8])
+
+
+# ---------------------------------------------------------------------------- CLI and files
+
+
+def test_config_presets_and_refusals_for_pix2pix():
+    config = TrainConfig.for_dataset("mnist-edges")
+    assert (config.model, config.image_shape, config.l1_weight, config.direction) == ("pix2pix", (32, 32, 1), 100.0, "AtoB")
+    with pytest.raises(ValueError, match="model 'pix2pix' needs paired images"):
+        TrainConfig(dataset="mnist-sample", model="pix2pix")
+    with pytest.raises(ValueError, match="holds \\(source, target\\) pairs for model 'pix2pix', not 'dcgan'"):
+        TrainConfig(dataset="mnist-masked", model="dcgan")
+    with pytest.raises(ValueError, match="direction must be one of AtoB, BtoA"):
+        TrainConfig(dataset="mnist-edges", model="pix2pix", direction="up")
+
+
+def test_translate_path_writes_a_grid_an_array_or_one_file_per_input(tmp_path):
+    generator = unet_generator(SHAPE, base_filters=4)
+    for name in ("a", "b"):
+        write_png(tmp_path / "in" / f"{name}.png", np.full((20, 20), 128))
+    path, count = translate_path(generator, tmp_path / "in", tmp_path / "grid.png")
+    with Image.open(path) as grid:
+        assert count == 2 and grid.size == (2 * 16 + 3 * 2, 2 * 16 + 3 * 2)  # rows: input | output
+    translate_path(generator, tmp_path / "in" / "a.png", tmp_path / "one.npy")
+    assert np.load(tmp_path / "one.npy").shape == (1, *SHAPE)
+    translate_path(generator, tmp_path / "in", tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.png", "b.png"]
+    latent_generator = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)])
+    with pytest.raises(ValueError, match="--input needs an image-to-image generator"):
+        translate_path(latent_generator, tmp_path / "in", tmp_path / "x.png")
+
+
+@pytest.mark.slow
+def test_cli_trains_pix2pix_on_the_edge_task_and_scores_held_out_pairs(tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["--dataset", "mnist-edges", "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "8"]
+    assert train.main([*argv, "--base-filters", "4", "--out", str(out), "--quiet"]) == 0
+    generator = keras.models.load_model(out / "generator.keras")  # plain Keras, safe mode
+    assert tuple(generator.input.shape[1:]) == tuple(generator.output.shape[1:]) == (32, 32, 1)
+    scores = json.loads((out / "held_out_scores.json").read_text())
+    assert scores["held_out_pairs"] == 1000 and scores["baseline"] == "identity"
+    assert set(scores["model"]) == set(scores["baseline_scores"]) == {"l1", "psnr", "ssim"}
+    with open(out / "log.csv") as f:
+        assert {"l1", "test_l1", "test_psnr", "test_ssim"} <= set(next(csv.DictReader(f)))
+    assert (out / "samples" / "held_out.png").is_file()

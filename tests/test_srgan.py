@@ -1,9 +1,12 @@
+import json
+
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gan import pairs
+from keras_gan import data, pairs, train
+from keras_gan.config import TrainConfig
 from keras_gan.networks.srgan import srgan_discriminator, srgan_generator
 from keras_gan.paired import pair_scores
 from keras_gan.srgan import SRGAN, VGGContent, WeightsUnavailableError
@@ -201,3 +204,37 @@ def test_psnr_of_a_known_error_and_of_bicubic_on_the_mnist_sample():
     assert low_res.shape == (64, 14, 14, 1)
     scores = pair_scores(pairs.upsample_bicubic(low_res, 2), high_res)
     assert 15 < scores["psnr"] < 40 and 0.5 < scores["ssim"] < 1
+
+
+# ---------------------------------------------------------------------------- CLI
+
+
+def test_config_for_srgan_on_the_mnist_sample_takes_the_model_preset():
+    config = TrainConfig.for_dataset("mnist-sample", model="srgan")
+    assert (config.scale, config.vgg_weight, config.lr, config.beta_1) == (4, 0.0, 1e-4, 0.9)
+    assert TrainConfig.for_dataset("mnist-sample").model == "dcgan"
+    with pytest.raises(ValueError, match=r"scale must be one of \(2, 4, 8\), got 3"):
+        TrainConfig(model="srgan", scale=3)
+    with pytest.raises(ValueError, match="vgg_weight must be a non-negative number"):
+        TrainConfig(model="srgan", vgg_weight=-1.0)
+
+
+def test_a_scale_that_does_not_divide_the_images_is_refused_before_anything_is_written(tmp_path):
+    config = TrainConfig(model="srgan", scale=8, base_filters=4, out=str(tmp_path / "run"))
+    with pytest.raises(ValueError, match="scale 8 needs image sides divisible by it; the images are 28x28"):
+        train.run(config)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow
+def test_cli_trains_srgan_x2_and_scores_it_against_bicubic(tmp_path):
+    out = tmp_path / "run"
+    argv = ["--model", "srgan", "--scale", "2", "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "8"]
+    assert train.main([*argv, "--base-filters", "4", "--out", str(out), "--quiet"]) == 0
+    generator = keras.models.load_model(out / "generator.keras")
+    assert tuple(generator.input.shape[1:]) == (14, 14, 1) and tuple(generator.output.shape[1:]) == (28, 28, 1)
+    scores = json.loads((out / "held_out_scores.json").read_text())
+    assert scores["baseline"] == "bicubic" and scores["held_out_pairs"] == 1000
+    low_res, high_res = pairs.super_resolution_pairs(data.load("mnist-sample", split="test").x, 2)
+    bicubic = pair_scores(pairs.upsample_bicubic(low_res, 2), high_res)
+    assert scores["baseline_scores"]["psnr"] == pytest.approx(bicubic["psnr"], rel=1e-5)
