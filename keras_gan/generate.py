@@ -9,6 +9,10 @@ space instead (a PNG with one path per row, or an animated ``.gif``), and
 ``--arithmetic "3,17 - 5 + 11"`` adds and subtracts the mean latent vectors
 of samples picked by their index in the grid that the same ``-n`` and
 ``--seed`` draw (see ``keras_gan.latent``).
+
+An image-to-image generator (pix2pix, SRGAN) takes ``--input IMAGE_OR_FOLDER``
+instead of latent vectors: ``--out`` is then a PNG grid (input | output per
+row), a ``.npy`` file, or a folder of one PNG per input.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from keras_gan import latent as latent_space  # noqa: E402
 from keras_gan import visualization  # noqa: E402
 from keras_gan.conditional import class_grid, is_conditional, num_classes_of  # noqa: E402
 from keras_gan.gan import latent_vectors  # noqa: E402
+from keras_gan.paired import takes_images, translate_path  # noqa: E402
 
 
 def load_generator(path: str | os.PathLike) -> keras.Model:
@@ -104,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=None, help="seed of the latent vectors")
     parser.add_argument("--out", default="samples.png", help="PNG grid, or .npy for the raw samples (.gif with --interpolate)")
     parser.add_argument("--label", type=int, help="class to draw, for a conditional generator (default: one row per class)")
+    parser.add_argument(
+        "--input", metavar="PATH", help="image or folder to translate, for an image-to-image generator (pix2pix, srgan)"
+    )
     walk = parser.add_argument_group("latent space")
     walk.add_argument("--interpolate", type=int, metavar="STEPS", help="walk between random latent points in STEPS steps")
     walk.add_argument("--rows", type=int, default=8, help="paths drawn by --interpolate")
@@ -153,7 +161,12 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError("choose one of --interpolate and --arithmetic")
         generator = load_generator(args.generator)
         _check_label(generator, args.label)
-        if args.interpolate is not None:
+        if args.input is not None:
+            path, count = translate_path(generator, args.input, args.out)
+            what = f"{count} translated images"
+        elif takes_images(generator):
+            raise ValueError(f"{generator.name!r} translates images; give them with --input IMAGE_OR_FOLDER")
+        elif args.interpolate is not None:
             path = _interpolate(args, generator)
             what = f"{args.rows} interpolation paths of {args.interpolate} steps"
         elif args.arithmetic is not None:

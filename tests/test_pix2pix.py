@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from keras_gan import pairs, train
+from keras_gan import generate, pairs, train
 from keras_gan.config import TrainConfig
 from keras_gan.networks.patchgan import patchgan_discriminator
 from keras_gan.networks.unet import unet_generator
@@ -310,3 +310,9 @@ def test_cli_trains_pix2pix_on_the_edge_task_and_scores_held_out_pairs(tmp_path,
     with open(out / "log.csv") as f:
         assert {"l1", "test_l1", "test_psnr", "test_ssim"} <= set(next(csv.DictReader(f)))
     assert (out / "samples" / "held_out.png").is_file()
+    write_png(tmp_path / "in" / "digit.png", np.full((20, 20), 255))
+    grid = tmp_path / "translated.png"
+    assert generate.main([str(out / "generator.keras"), "--input", str(tmp_path / "in"), "--out", str(grid)]) == 0
+    assert "wrote 1 translated images" in capsys.readouterr().out and grid.is_file()
+    assert generate.main([str(out / "generator.keras"), "--out", str(tmp_path / "x.png")]) == 2
+    assert "translates images; give them with --input" in capsys.readouterr().err
