@@ -6,18 +6,43 @@ Each notebook runs in a scratch directory (its run directories and
 pictures stay out of the repository), with ``KERAS_GAN_FAST`` unset, so a
 reader of the committed notebook sees the results of a real run. The tests
 run the same cells in fast mode (``tests/test_notebooks.py``).
+
+TensorFlow's C++ start-up lines (absl log records such as "Could not find
+cuda drivers", which ``TF_CPP_MIN_LOG_LEVEL`` does not reach once the
+kernel has imported TensorFlow) are dropped from the saved stderr outputs;
+every other line, warnings and tracebacks included, is kept.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+
+_ABSL_LINE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWEF]\d{4} \d\d:\d\d:\d\d)")
+
+
+def drop_startup_logs(notebook: nbformat.NotebookNode) -> None:
+    """Removes absl log lines from stderr outputs, and any stderr output left empty."""
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream" and output.name == "stderr":
+                lines = [line for line in output.text.splitlines(keepends=True) if not _ABSL_LINE.match(line)]
+                if not "".join(lines).strip():
+                    continue
+                output.text = "".join(lines)
+            kept.append(output)
+        cell.outputs = kept
 
 
 def execute(path: Path, timeout: int) -> float:
@@ -29,6 +54,7 @@ def execute(path: Path, timeout: int) -> float:
             notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": workdir}}
         )
         client.execute()
+    drop_startup_logs(notebook)
     nbformat.write(notebook, path)
     return time.perf_counter() - started
 
