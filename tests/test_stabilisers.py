@@ -459,7 +459,7 @@ def test_cli_flags_reach_the_config():
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--pack", "3"], "batch_size 64 is not divisible by pack=3"),
+        (["--pack", "3"], "batch_size 32 is not divisible by pack=3"),
         (["--pack", "0"], "pack must be a positive integer, got 0"),
         (["--loss", "hinge", "--label-smoothing", "0.1"], "label_smoothing needs a probabilistic loss"),
         (["--label-smoothing", "1"], r"label_smoothing must lie in [0, 1), got 1.0"),
