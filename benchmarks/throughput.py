@@ -439,12 +439,15 @@ def calibrate(block: Block, target_seconds: float) -> int:
     """Steps per block so that a block of ``block`` takes about ``target_seconds`` of CPU time.
 
     CPU time rather than wall-clock time, so that the blocks hold the same
-    work however busy the machine is.
+    work however busy the machine is. One untimed call comes first: the
+    first call traces the compiled step, which costs seconds, and timing it
+    would leave a block of one step, where ``fit``'s own set-up dominates.
 
     Above ``DEFAULT_STEPS_PER_EXECUTION`` steps, a multiple of it, so that
     keras_gan's compiled calls are whole (``GAN.fit`` otherwise lowers the
     steps per call to a divisor of the block).
     """
+    block(1)  # the first call traces the step: its CPU time says nothing about a step's
     steps, seconds = 1, block(1)[1]
     while seconds < target_seconds / 4 and steps < 100_000:
         steps *= 4

@@ -77,6 +77,20 @@ def test_settings_parse_and_refuse_unknown_keys():
         throughput.Settings.parse("xla=1")
 
 
+def test_calibration_ignores_the_tracing_call_and_rounds_to_whole_compiled_calls():
+    throughput = load_benchmark()
+    calls = []
+
+    def block(steps):  # 5 s of tracing on the first call, then 0.01 CPU-s per step
+        calls.append(steps)
+        return (0.0, (5.0 if len(calls) == 1 else 0.0) + 0.01 * steps)
+
+    # 1 s of CPU at 0.01 s a step is 100 steps, rounded to a multiple of 32.
+    assert throughput.calibrate(block, 1.0) == 96
+    assert calls[0] == 1 and len(calls) > 2
+    assert throughput.calibrate(lambda steps: (0.0, 0.05 * steps), 1.0) == 20  # below 32 steps: as computed
+
+
 def run_script(*args):
     return subprocess.run(
         [sys.executable, str(SCRIPT), *args],
