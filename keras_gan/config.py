@@ -19,7 +19,12 @@ PRESETS: dict[str, dict[str, Any]] = {
     "fashion_mnist": {"model": "dcgan", "epochs": 10, "batch_size": 64, "base_filters": 32},
     "cifar10": {"model": "dcgan", "epochs": 20, "batch_size": 64, "base_filters": 64},
     "ring": {"model": "mlp", "epochs": 20, "batch_size": 100, "latent_dim": 2, "steps_per_epoch": 250},
-    "grid": {"model": "mlp", "epochs": 20, "batch_size": 100, "latent_dim": 2, "steps_per_epoch": 250},
+    # 25,000 steps at unit scale (the modes lie on {-4,...,4}^2), sampled from the moving average of G;
+    # 50 steps per compiled call keep a run near 2.5 minutes on 2 CPU cores (benchmarks/mode_collapse.py).
+    "grid": {
+        "model": "mlp", "epochs": 20, "batch_size": 100, "latent_dim": 2, "steps_per_epoch": 1250,
+        "data_scale": 4.0, "ema": 0.999, "steps_per_execution": 50,
+    },
     "mnist-edges": {"model": "pix2pix", "epochs": 10, "batch_size": 32, "base_filters": 16, "image_shape": (32, 32, 1)},
     "mnist-masked": {"model": "pix2pix", "epochs": 10, "batch_size": 32, "base_filters": 16, "image_shape": (32, 32, 1)},
 }
@@ -94,6 +99,10 @@ class TrainConfig:
             2018); ``batch_size`` must be a multiple of it.
         spectral_norm: spectral normalisation in the bundled discriminators
             (Miyato et al. 2018).
+        data_scale: for ``model="mlp"``: the networks work on
+            ``x / data_scale`` (a fixed ``Rescaling`` at the discriminator's
+            input and the generator's output), so points spread over [-4, 4]
+            are seen at unit scale; 1 is none.
         conditioning: for ``model="cgan"``, how the discriminator sees the
             label: ``"projection"`` (Miyato & Koyama 2018) or ``"concat"``
             (one-hot label channels); see ``keras_gan.networks.conditional``.
@@ -155,6 +164,7 @@ class TrainConfig:
     diffaugment: str | None = None
     pack: int = 1
     spectral_norm: bool = False
+    data_scale: float = 1.0
     conditioning: str = "projection"
     l1_weight: float = 100.0
     direction: str = "AtoB"
@@ -248,6 +258,10 @@ class TrainConfig:
             )
         if not isinstance(self.spectral_norm, bool):
             raise ValueError(f"spectral_norm must be true or false, got {self.spectral_norm!r}")
+        if isinstance(self.data_scale, bool) or not isinstance(self.data_scale, (int, float)) or not self.data_scale > 0:
+            raise ValueError(f"data_scale must be a positive number, got {self.data_scale!r}")
+        if self.data_scale != 1 and self.model != "mlp":
+            raise ValueError(f"data_scale is an option of the mlp networks, not of model {self.model!r}")
         if self.eval_every is not None:
             _check_positive_int("eval_every", self.eval_every)
 

@@ -100,10 +100,16 @@ def _build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None
     else:
         flat = len(sample_shape) == 1
         generator = networks.mlp_generator(
-            config.latent_dim, sample_shape, hidden_units=POINT_HIDDEN_UNITS if flat else (256, 512, 1024)
+            config.latent_dim,
+            sample_shape,
+            hidden_units=POINT_HIDDEN_UNITS if flat else (256, 512, 1024),
+            data_scale=config.data_scale,
         )
         discriminator = networks.mlp_discriminator(
-            d_shape, hidden_units=POINT_HIDDEN_UNITS if flat else (512, 256), spectral_norm=config.spectral_norm
+            d_shape,
+            hidden_units=POINT_HIDDEN_UNITS if flat else (512, 256),
+            spectral_norm=config.spectral_norm,
+            data_scale=config.data_scale,
         )
     noise_steps = config.instance_noise_steps or total_steps
     if config.instance_noise and noise_steps is None:
@@ -593,6 +599,8 @@ def _add_stabiliser_flags(group) -> None:
     add("--diffaugment", metavar="POLICY", help="DiffAugment on D's inputs, Zhao et al. 2020: e.g. color,translation,cutout")
     add("--pack", type=int, metavar="M", help="PacGAN: D judges M samples at once, Lin et al. 2018")
     add("--spectral-norm", action="store_true", help="spectral normalisation in the discriminator, Miyato et al. 2018")
+    add("--data-scale", metavar="S", type=float,
+        help="--model mlp: the networks see x / S (fixed rescaling in D and G), e.g. 4 for grid (default 1)")
     add("--conditioning", choices=networks.conditional.CONDITIONINGS,
         help="--model cgan: how D sees the label (projection, Miyato & Koyama 2018, or one-hot channels)")
 

