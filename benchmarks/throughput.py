@@ -439,21 +439,22 @@ def calibrate(block: Block, target_seconds: float) -> int:
     """Steps per block so that a block of ``block`` takes about ``target_seconds`` of CPU time.
 
     CPU time rather than wall-clock time, so that the blocks hold the same
-    work however busy the machine is. One untimed call comes first: the
-    first call traces the compiled step, which costs seconds, and timing it
-    would leave a block of one step, where ``fit``'s own set-up dominates.
-
-    Above ``DEFAULT_STEPS_PER_EXECUTION`` steps, a multiple of it, so that
-    keras_gan's compiled calls are whole (``GAN.fit`` otherwise lowers the
-    steps per call to a divisor of the block).
+    work however busy the machine is. Every block length is first run once
+    untimed: a new length traces a new compiled loop (``GAN.fit`` fits its
+    steps per call to the block), which costs seconds, and timing that
+    would leave blocks of one or two steps, where ``fit``'s own set-up
+    dominates. A step that takes less than a quarter of the target is timed
+    over ``DEFAULT_STEPS_PER_EXECUTION`` steps, and the block is then a
+    multiple of it, so that keras_gan's compiled calls are whole.
     """
-    block(1)  # the first call traces the step: its CPU time says nothing about a step's
-    steps, seconds = 1, block(1)[1]
-    while seconds < target_seconds / 4 and steps < 100_000:
-        steps *= 4
-        seconds = block(steps)[1]
-    steps = max(1, round(steps * target_seconds / max(seconds, 1e-9)))
+    block(1)
+    seconds = block(1)[1]
+    if seconds >= target_seconds / 4:
+        return max(1, round(target_seconds / seconds))
     whole = DEFAULT_STEPS_PER_EXECUTION
+    block(whole)
+    per_step = max(block(whole)[1], 1e-9) / whole
+    steps = max(1, round(target_seconds / per_step))
     return steps if steps < whole else round(steps / whole) * whole
 
 
