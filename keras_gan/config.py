@@ -337,6 +337,8 @@ class TrainConfig:
         if model != preset["model"]:
             preset = {**preset, **MODEL_PRESETS.get(model, {})}
         settings = {**preset, "dataset": dataset, **overrides}
+        if settings.get("strategy", "default") != "default" and "steps_per_execution" not in overrides:
+            settings["steps_per_execution"] = 1  # a preset's speed setting yields to a strategy, which needs 1
         if "loss" in overrides and "d_steps" not in overrides:
             settings["d_steps"] = losses.get(overrides["loss"]).d_steps
         return cls(**settings)

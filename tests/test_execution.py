@@ -153,8 +153,14 @@ def test_cli_flags_reach_the_config_and_the_compiled_gan():
     assert gan.steps_per_execution == 16 and gan.jit_compile is False
     assert gan.generator.layers[1].dtype_policy.name == "mixed_bfloat16"
     assert keras.config.dtype_policy().name == "float32"
-    defaults = train.config_from_args(train.build_parser().parse_args(["--dataset", "ring"]))
+    defaults = train.config_from_args(train.build_parser().parse_args(["--dataset", "mnist-sample"]))
     assert (defaults.steps_per_execution, defaults.jit_compile, defaults.strategy) == (1, None, "default")
+    assert train.config_from_args(train.build_parser().parse_args(["--dataset", "ring"])).steps_per_execution == 50
+    # A strategy needs one step per call: the preset's 50 yields to it, a flag given does not.
+    ring = ["--dataset", "ring", "--strategy", "multi-worker"]
+    assert train.config_from_args(train.build_parser().parse_args(ring)).steps_per_execution == 1
+    with pytest.raises(ValueError, match="steps_per_execution 8 does not work with strategy 'multi-worker'"):
+        train.config_from_args(train.build_parser().parse_args([*ring, "--steps-per-execution", "8"]))
 
 
 @pytest.mark.parametrize(

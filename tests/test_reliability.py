@@ -328,7 +328,7 @@ def test_a_run_killed_mid_epoch_resumes_and_finishes_whole(tmp_path):
             assert "keras_gan" in file
     state = checkpoints.latest(out / "checkpoints")
     assert state.epoch == epochs and len(state.history["g_loss"]) == epochs
-    gan = train.build_gan(ring_config(out), (2,))
+    gan = train.build_gan(train.load_config(out), (2,))  # the run's own settings (the ring preset has an EMA)
     gan.load_weights(state.path)
     # Counters continued from where they were: a reset would give (epochs - killed_at) * steps.
     assert int(gan.g_optimizer.iterations) == epochs * steps
