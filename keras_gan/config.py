@@ -263,9 +263,7 @@ class TrainConfig:
             )
         if not isinstance(self.spectral_norm, bool):
             raise ValueError(f"spectral_norm must be true or false, got {self.spectral_norm!r}")
-        if isinstance(self.data_scale, bool) or not isinstance(self.data_scale, (int, float)) or not self.data_scale > 0:
-            raise ValueError(f"data_scale must be a positive number, got {self.data_scale!r}")
-        if self.data_scale != 1 and self.model != "mlp":
+        if networks.mlp.check_data_scale(self.data_scale) != 1 and self.model != "mlp":
             raise ValueError(f"data_scale is an option of the mlp networks, not of model {self.model!r}")
         if self.eval_every is not None:
             _check_positive_int("eval_every", self.eval_every)

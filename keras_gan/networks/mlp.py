@@ -55,7 +55,7 @@ def mlp_generator(
         x = layers.Dense(units)(x)
         x = layers.ReLU()(x)
     x = layers.Dense(math.prod(output_shape), activation=output_activation, dtype="float32")(x)
-    if _check_scale(data_scale) != 1:
+    if check_data_scale(data_scale) != 1:
         x = layers.Rescaling(data_scale, dtype="float32", name="to_data_scale")(x)
     if len(output_shape) > 1:
         x = layers.Reshape(output_shape)(x)
@@ -87,7 +87,7 @@ def mlp_discriminator(
     wrap = SpectralNormalization if spectral_norm else (lambda layer: layer)
     x_in = keras.Input(tuple(input_shape), name="x")
     x = layers.Flatten()(x_in) if len(input_shape) > 1 else x_in
-    if _check_scale(data_scale) != 1:
+    if check_data_scale(data_scale) != 1:
         x = layers.Rescaling(1 / data_scale, name="to_unit_scale")(x)
     for units in hidden_units:
         x = wrap(layers.Dense(units))(x)
@@ -98,7 +98,8 @@ def mlp_discriminator(
     return keras.Model(x_in, logit, name=name)
 
 
-def _check_scale(data_scale) -> float:
+def check_data_scale(data_scale) -> float:
+    """Returns ``data_scale`` as a float; raises ``ValueError`` unless it is a positive number."""
     if isinstance(data_scale, bool) or not isinstance(data_scale, (int, float)) or not data_scale > 0:
         raise ValueError(f"data_scale must be a positive number, got {data_scale!r}")
     return float(data_scale)
