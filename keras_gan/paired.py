@@ -35,7 +35,7 @@ import tensorflow as tf
 from keras import ops
 from PIL import Image
 
-from keras_gan import pairs, visualization
+from keras_gan import checkpoints, pairs, visualization
 from keras_gan.gan import GAN, predict_in_batches
 
 
@@ -256,9 +256,11 @@ class HeldOutScores(keras.callbacks.Callback):
         self.grid_path = grid_path
         self.grid_size = grid_size
         self.scores = None
+        self.outputs = None  # the last epoch's translations, reused for the grid
 
     def on_epoch_end(self, epoch, logs=None):
-        self.scores = pair_scores(self.model.translate(self.sources), self.targets)
+        self.outputs = self.model.translate(self.sources)
+        self.scores = pair_scores(self.outputs, self.targets)
         if logs is not None:
             logs.update({f"test_{key}": value for key, value in self.scores.items()})
 
@@ -272,11 +274,10 @@ class HeldOutScores(keras.callbacks.Callback):
                 "baseline": self.baseline_name,
                 "baseline_scores": self.baseline_scores,
             }
-            Path(self.path).write_text(json.dumps(report, indent=2) + "\n")
+            checkpoints.write_text(self.path, json.dumps(report, indent=2) + "\n")
         if self.grid_path is not None:
             n = self.grid_size
-            outputs = self.model.translate(self.sources[:n])
-            rows = comparison_rows(self.sources[:n], self.baseline[:n], outputs, self.targets[:n])
+            rows = comparison_rows(self.sources[:n], self.baseline[:n], self.outputs[:n], self.targets[:n])
             visualization.save_image_grid(rows, self.grid_path, cols=4, scale=2)
 
 
