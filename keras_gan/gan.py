@@ -615,6 +615,27 @@ class GAN(keras.Model):
         super().save_own_variables(store)
         store[self._SEED_STATES_KEY] = np.stack([keras.ops.convert_to_numpy(v) for v in self._seed_states()])
 
+    def load_weights(self, filepath, *args, **kwargs):
+        """``keras.Model.load_weights``, refusing a checkpoint whose moving average does not fit.
+
+        Keras loads what the model has and ignores the rest of the file, so
+        a checkpoint with an EMA generator loaded into a GAN built without
+        ``ema`` (or the other way round) would go through and sample from
+        the wrong weights. The check runs before any weight is touched.
+        """
+        path = str(filepath)
+        if path.endswith(".weights.h5"):
+            import h5py  # a dependency of Keras's own weights format
+
+            with h5py.File(path, "r") as file:
+                saved = "ema_generator" in file
+            built = self.ema_generator is not None
+            if saved != built:
+                holds = "holds a moving-average generator" if saved else "holds no moving-average generator"
+                has = f"this GAN has one (ema={self.ema})" if built else "this GAN was built without ema"
+                raise ValueError(f"{path} {holds} but {has}; build the GAN with the settings it was saved with")
+        return super().load_weights(filepath, *args, **kwargs)
+
     def load_own_variables(self, store):
         own = {key: store[key] for key in store.keys() if key != self._SEED_STATES_KEY}
         super().load_own_variables(own)

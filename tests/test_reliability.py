@@ -144,6 +144,24 @@ def test_save_weights_round_trips_the_noise_generator_state(tmp_path):
     )
 
 
+@pytest.mark.parametrize("saved_ema, loading_ema", [(0.9, None), (None, 0.9)])
+def test_a_checkpoint_whose_moving_average_does_not_fit_is_refused(tmp_path, saved_ema, loading_ema):
+    def tiny_gan(ema):
+        generator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+        discriminator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        gan = GAN(generator, discriminator, seed=5, ema=ema)
+        gan.compile()
+        return gan
+
+    tiny_gan(saved_ema).save_weights(tmp_path / "gan.weights.h5")
+    fresh = tiny_gan(loading_ema)
+    before = [w.copy() for w in fresh.get_weights()]
+    with pytest.raises(ValueError, match="moving-average generator"):
+        fresh.load_weights(tmp_path / "gan.weights.h5")
+    for kept, now in zip(before, fresh.get_weights()):
+        np.testing.assert_array_equal(kept, now)
+
+
 def test_every_random_generator_state_is_saved(tmp_path):
     """The latent noise, DiffAugment and instance noise each keep a SeedGenerator; all are saved."""
     config = TrainConfig(dataset="mnist-sample", model="dcgan", base_filters=4, latent_dim=4, samples=4,
