@@ -119,10 +119,11 @@ class Settings:
     steps_per_execution: int = DEFAULT_STEPS_PER_EXECUTION
     jit_compile: bool = False
     mixed_precision: str = "float32"
+    share_generator_pass: bool = False
 
     @classmethod
     def parse(cls, text: str) -> "Settings":
-        """``"spe=32,jit=0,mp=float32"`` -> Settings (keys: spe, jit, mp)."""
+        """``"spe=32,jit=0,mp=float32,share=1"`` -> Settings (keys: spe, jit, mp, share)."""
         values = {}
         for item in filter(None, text.split(",")):
             key, _, value = item.partition("=")
@@ -132,18 +133,24 @@ class Settings:
                 values["jit_compile"] = value.lower() in ("1", "true", "yes")
             elif key == "mp":
                 values["mixed_precision"] = value
+            elif key == "share":
+                values["share_generator_pass"] = value.lower() in ("1", "true", "yes")
             else:
-                raise argparse.ArgumentTypeError(f"unknown setting {key!r} in {text!r}; valid keys: spe, jit, mp")
+                raise argparse.ArgumentTypeError(
+                    f"unknown setting {key!r} in {text!r}; valid keys: spe, jit, mp, share"
+                )
         return cls(**values)
 
     def __str__(self) -> str:
-        return f"spe={self.steps_per_execution},jit={int(self.jit_compile)},mp={self.mixed_precision}"
+        text = f"spe={self.steps_per_execution},jit={int(self.jit_compile)},mp={self.mixed_precision}"
+        return text + (",share=1" if self.share_generator_pass else "")
 
 
 def fast_candidates(on_gpu: bool) -> list[Settings]:
-    """The settings ``--fast auto`` tries: XLA and longer compiled loops, and 16 bits on a GPU."""
+    """The settings ``--fast auto`` tries: XLA, longer compiled loops, the shared generator pass, and 16 bits on a GPU."""
     spe = DEFAULT_STEPS_PER_EXECUTION
     candidates = [Settings(spe, True), Settings(4 * spe, False), Settings(4 * spe, True)]
+    candidates += [Settings(spe, False, share_generator_pass=True), Settings(4 * spe, True, share_generator_pass=True)]
     if on_gpu:
         candidates += [Settings(spe, True, "mixed_float16"), Settings(spe, True, "mixed_bfloat16")]
     return candidates
@@ -313,7 +320,7 @@ class Methods:
             gan = GAN(*self.networks(), seed=0)
             gan.compile(d_optimizer=adam(), g_optimizer=adam(), loss="non_saturating")
         else:
-            gan = GAN(*self.networks(settings.mixed_precision), seed=0)
+            gan = GAN(*self.networks(settings.mixed_precision), seed=0, share_generator_pass=settings.share_generator_pass)
             gan.compile(
                 d_optimizer=adam(),
                 g_optimizer=adam(),

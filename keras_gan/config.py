@@ -127,6 +127,9 @@ class TrainConfig:
             runs once per call). 1 under a strategy.
         jit_compile: XLA; ``None`` is Keras's ``"auto"`` (on with a GPU,
             off on a CPU-only machine).
+        share_generator_pass: one generator forward pass per step for the
+            last discriminator update and the generator update
+            (``keras_gan.GAN``'s option of that name); off by default.
         mixed_precision: the networks' Keras dtype policy, one of
             ``keras_gan.execution.PRECISIONS``.
         strategy: ``"default"`` (one device), ``"mirrored"`` (every GPU of
@@ -178,6 +181,7 @@ class TrainConfig:
     eval_every: int | None = None
     steps_per_execution: int = 1
     jit_compile: bool | None = None
+    share_generator_pass: bool = False
     mixed_precision: str = "float32"
     strategy: str = "default"
 
@@ -293,6 +297,8 @@ class TrainConfig:
             raise ValueError(
                 f"unknown mixed_precision {self.mixed_precision!r}; valid: {', '.join(execution.PRECISIONS)}"
             )
+        if not isinstance(self.share_generator_pass, bool):
+            raise ValueError(f"share_generator_pass must be true or false, got {self.share_generator_pass!r}")
         if self.strategy not in execution.STRATEGIES:
             raise ValueError(f"unknown strategy {self.strategy!r}; valid: {', '.join(execution.STRATEGIES)}")
         if self.strategy != "default" and self.steps_per_execution > 1:

@@ -77,6 +77,13 @@ class GAN(keras.Model):
             weights (e.g. 0.999; Karras et al. 2018, Yazici et al. 2019).
             When set, ``ema_generator`` holds the average and ``generate``
             samples from it. ``None`` is off.
+        share_generator_pass: run the generator forward once per step
+            instead of twice: the last discriminator update and the generator
+            update use the same generated batch, in Algorithm 1's order (D
+            first, then G against the updated D). The generator step then
+            reuses that batch's noise (latent vectors, dropout) instead of
+            drawing its own. Off by default; ``benchmarks/throughput.py``
+            measures what it saves.
         name: model name.
 
     The loss-side options (gradient penalty, R1, weight clipping, label
@@ -104,6 +111,7 @@ class GAN(keras.Model):
         instance_noise: float = 0.0,
         instance_noise_steps: int | None = None,
         ema: float | None = None,
+        share_generator_pass: bool = False,
         name: str = "gan",
         **kwargs,
     ):
@@ -125,6 +133,9 @@ class GAN(keras.Model):
         self.instance_noise = float(instance_noise)
         self.instance_noise_steps = instance_noise_steps
         self.ema = ema
+        if not isinstance(share_generator_pass, (bool, np.bool_)):
+            raise ValueError(f"share_generator_pass must be True or False, got {share_generator_pass!r}")
+        self.share_generator_pass = bool(share_generator_pass)
         self._check_networks()
         self.input_layers = self.build_input_layers()
 
@@ -433,22 +444,33 @@ class GAN(keras.Model):
         fake_logits = self.combined(latent, training=True)
         return self.loss_pair.generator(fake_logits)
 
+    def generator_loss_on(self, fake, real, condition):
+        """The generator's loss on samples already generated (the shared pass), D frozen.
+
+        The same computation as :meth:`generator_loss` from the generator's
+        output on: the combined model's second half. Subclasses whose
+        generator loss has more terms than the verdict override both.
+        """
+        samples = self.discriminator_inputs(fake, training=True)
+        return self.loss_pair.generator(self.discriminate(samples, condition, training=True))
+
     def _scale_for_replicas(self, loss):
         # Each replica sees batch / n examples and the optimizer sums the
         # replicas' gradients: dividing by n gives the global batch mean.
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         return loss / replicas if replicas > 1 else loss
 
-    def discriminator_step(self, real, condition):
-        """One discriminator update on ``real`` and a freshly generated batch.
+    def discriminator_step(self, real, condition, fake=None):
+        """One discriminator update on ``real`` and a freshly generated batch (or ``fake``, when given).
 
         The generator runs in training mode, as in the generator phase, so
         the discriminator judges the samples the generator is being trained
         to produce; its trainable weights are untouched here (its batch-norm
         statistics, which only serve inference, follow the forward pass).
         """
-        batch_size = ops.shape(real)[0]
-        fake = self.generator(self.generator_inputs(batch_size, condition), training=True)
+        if fake is None:
+            batch_size = ops.shape(real)[0]
+            fake = self.generator(self.generator_inputs(batch_size, condition), training=True)
         fake = ops.stop_gradient(fake)
         if self.pack > 1 and condition is not None:
             raise ValueError("pack > 1 is not supported for a conditional GAN: the condition would need packing too")
@@ -516,8 +538,31 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             loss = self.generator_loss(latent, real, condition)
             scaled = self.g_optimizer.scale_loss(self._scale_for_replicas(loss))
-        grads = tape.gradient(scaled, variables)
-        self.g_optimizer.apply(grads, variables)
+        self._apply_generator_update(tape.gradient(scaled, variables), loss)
+
+    def shared_steps(self, real, condition):
+        """The last discriminator update and the generator update on one generator forward pass.
+
+        ``fake = G(z)`` is computed once, on the generator's tape: the
+        discriminator is updated on it (gradients stopped), then the
+        generator descends its loss on the same ``fake`` against the
+        just-updated, frozen discriminator. The order of Algorithm 1 is
+        kept; what changes is that the generator step reuses the
+        discriminator step's noise instead of drawing its own.
+        """
+        batch_size = ops.shape(real)[0]
+        inputs = self.generator_inputs(batch_size, condition)
+        variables = self.generator_variables
+        with tf.GradientTape() as tape:
+            fake = self.generator(inputs, training=True)
+            with tape.stop_recording():
+                self.discriminator_step(real, condition, fake=fake)
+            loss = self.generator_loss_on(fake, real, condition)
+            scaled = self.g_optimizer.scale_loss(self._scale_for_replicas(loss))
+        self._apply_generator_update(tape.gradient(scaled, variables), loss)
+
+    def _apply_generator_update(self, grads, loss):
+        self.g_optimizer.apply(grads, self.generator_variables)
         if self.ema_generator is not None:
             self.update_ema()
         self.g_loss_tracker.update_state(loss)
@@ -541,9 +586,14 @@ class GAN(keras.Model):
 
     def train_step(self, data):
         real, condition = self.unpack(data)
-        for _ in range(self.d_steps):
-            self.discriminator_step(real, condition)
-        self.generator_step(real, condition)
+        if self.share_generator_pass:
+            for _ in range(self.d_steps - 1):
+                self.discriminator_step(real, condition)
+            self.shared_steps(real, condition)
+        else:
+            for _ in range(self.d_steps):
+                self.discriminator_step(real, condition)
+            self.generator_step(real, condition)
         return self.metric_logs()
 
     def metric_logs(self) -> dict:
@@ -659,6 +709,7 @@ class GAN(keras.Model):
             "instance_noise": self.instance_noise,
             "instance_noise_steps": self.instance_noise_steps,
             "ema": self.ema,
+            "share_generator_pass": self.share_generator_pass,
             "name": self.name,
         }
 

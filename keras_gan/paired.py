@@ -124,6 +124,13 @@ class PairedGAN(GAN):
         self._track_content(terms)
         return self.adversarial_weight * self.loss_pair.generator(verdict) + content
 
+    def generator_loss_on(self, fake, real, condition):
+        """:meth:`generator_loss` on a translation already made (the shared pass)."""
+        verdict = self.discriminate(self.discriminator_inputs(fake, training=True), condition, training=True)
+        content, terms = self.content_loss(real, fake)
+        self._track_content(terms)
+        return self.adversarial_weight * self.loss_pair.generator(verdict) + content
+
     def _track_content(self, terms):
         for key, value in terms.items():
             self.content_trackers[key].update_state(value)

@@ -124,6 +124,7 @@ def _build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None
         instance_noise=config.instance_noise,
         instance_noise_steps=noise_steps if config.instance_noise else None,
         ema=config.ema,
+        share_generator_pass=config.share_generator_pass,
     )
     return compile_gan(gan, config)
 
@@ -161,7 +162,13 @@ def build_paired_gan(config: TrainConfig, sample_shape: tuple) -> PairedGAN:
         generator = networks.unet_generator(sample_shape, base_filters=config.base_filters)
         discriminator = networks.patchgan_discriminator(sample_shape, base_filters=config.base_filters)
         return Pix2Pix(
-            generator, discriminator, d_steps=config.d_steps, l1_weight=config.l1_weight, seed=config.seed, ema=config.ema
+            generator,
+            discriminator,
+            d_steps=config.d_steps,
+            l1_weight=config.l1_weight,
+            seed=config.seed,
+            ema=config.ema,
+            share_generator_pass=config.share_generator_pass,
         )
     height, width, channels = sample_shape
     if height % config.scale or width % config.scale:
@@ -190,6 +197,7 @@ def build_paired_gan(config: TrainConfig, sample_shape: tuple) -> PairedGAN:
         vgg_weight=config.vgg_weight,
         seed=config.seed,
         ema=config.ema,
+        share_generator_pass=config.share_generator_pass,
     )
 
 
@@ -613,6 +621,9 @@ def _add_execution_flags(group) -> None:
         "32 makes small networks several times faster)")
     add("--jit", dest="jit_compile", action=argparse.BooleanOptionalAction,
         help="XLA compilation (default: Keras's auto, on with a GPU, off on a CPU)")
+    add("--share-generator-pass", action="store_true",
+        help="run G forward once per step, for the last D update and the G update (the G update then reuses "
+        "that batch's noise)")
     add("--mixed-precision", choices=execution.PRECISIONS,
         help="the networks' dtype policy (default float32; 16 bits pays on GPUs and on CPUs with AMX/AVX512-BF16)")
     add("--strategy", choices=execution.STRATEGIES,

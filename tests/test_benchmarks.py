@@ -73,6 +73,9 @@ def test_settings_parse_and_refuse_unknown_keys():
     settings = throughput.Settings.parse("spe=64,jit=1,mp=mixed_bfloat16")
     assert (settings.steps_per_execution, settings.jit_compile, settings.mixed_precision) == (64, True, "mixed_bfloat16")
     assert str(settings) == "spe=64,jit=1,mp=mixed_bfloat16"
+    assert not settings.share_generator_pass
+    shared = throughput.Settings.parse("spe=32,share=1")
+    assert shared.share_generator_pass and str(shared) == "spe=32,jit=0,mp=float32,share=1"
     with pytest.raises(Exception, match="unknown setting 'xla'"):
         throughput.Settings.parse("xla=1")
 

@@ -198,3 +198,68 @@ def test_generate_in_chunks_matches_one_pass():
 
 def test_the_latent_size_is_read_from_the_generator():
     assert tiny_gan().latent_dim == LATENT
+
+
+# ------------------------------------------------------------------ the shared generator pass
+
+
+class FixedNoiseGAN(GAN):
+    """Draws the same latent batch every time: both phases then see one noise."""
+
+    def __init__(self, *args, latent, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fixed_latent = tf.constant(latent)
+
+    def generator_inputs(self, batch_size, condition):
+        return self.fixed_latent
+
+
+class CountCalls(keras.layers.Layer):
+    """Identity that counts its training-mode calls in a variable."""
+
+    def build(self, input_shape):
+        self.calls = self.add_weight(shape=(), initializer="zeros", trainable=False, name="calls")
+
+    def call(self, x, training=None):
+        if training:
+            self.calls.assign_add(1.0)
+        return x
+
+
+def test_the_shared_pass_gives_the_weights_of_the_two_pass_step_on_the_same_noise():
+    # With one latent batch for both phases, sharing the forward pass changes
+    # nothing but the work done: the updated weights must agree.
+    latent = np.random.default_rng(3).normal(size=(8, LATENT)).astype("float32")
+    results = []
+    for share in (False, True):
+        keras.utils.set_random_seed(7)
+        generator = networks.dcgan_generator(LATENT, SHAPE, base_filters=4)
+        discriminator = networks.dcgan_discriminator(SHAPE, base_filters=4)
+        gan = FixedNoiseGAN(generator, discriminator, d_steps=2, seed=0, latent=latent, share_generator_pass=share)
+        gan.compile(steps_per_execution=1)
+        history = gan.fit(real_batch(8), batch_size=8, epochs=2, verbose=0)
+        results.append((snapshot(gan.generator.trainable_variables), snapshot(gan.discriminator_variables),
+                        history.history["g_loss"], int(gan.d_optimizer.iterations)))
+    (g_two, d_two, loss_two, d_iters_two), (g_one, d_one, loss_one, d_iters_one) = results
+    assert d_iters_two == d_iters_one == 4
+    for two, one in zip(g_two + d_two, g_one + d_one):
+        np.testing.assert_allclose(one, two, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(loss_one, loss_two, rtol=1e-5)
+
+
+@pytest.mark.parametrize("share, expected_calls", [(False, 2), (True, 1)])
+def test_the_shared_pass_runs_the_generator_once_a_step(share, expected_calls):
+    z = keras.Input((LATENT,))
+    counter = CountCalls()
+    generator = keras.Model(z, counter(networks.dcgan_generator(LATENT, SHAPE, base_filters=4)(z)))
+    discriminator = networks.dcgan_discriminator(SHAPE, base_filters=4)
+    gan = GAN(generator, discriminator, seed=0, share_generator_pass=share)
+    gan.compile(steps_per_execution=1)
+    gan.fit(real_batch(8), batch_size=4, epochs=1, verbose=0)  # two steps
+    assert float(counter.calls) == 2 * expected_calls
+    assert int(gan.g_optimizer.iterations) == 2
+
+
+def test_share_generator_pass_must_be_a_bool():
+    with pytest.raises(ValueError, match="share_generator_pass must be True or False"):
+        tiny_gan(share_generator_pass="yes")

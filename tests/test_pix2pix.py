@@ -316,3 +316,23 @@ def test_cli_trains_pix2pix_on_the_edge_task_and_scores_held_out_pairs(tmp_path,
     assert "wrote 1 translated images" in capsys.readouterr().out and grid.is_file()
     assert generate.main([str(out / "generator.keras"), "--out", str(tmp_path / "x.png")]) == 2
     assert "translates images; give them with --input" in capsys.readouterr().err
+
+
+def test_the_shared_generator_pass_gives_the_weights_of_the_two_pass_step():
+    # The translation of a source has no noise once dropout is off, so the
+    # shared pass and the two passes compute the same step.
+    sources, targets = pair_batch(8)
+    results = []
+    for share in (False, True):
+        keras.utils.set_random_seed(11)
+        generator = unet_generator(SHAPE, base_filters=4, dropout=0.0)
+        discriminator = patchgan_discriminator(SHAPE, base_filters=4, downsamplings=2)
+        gan = Pix2Pix(generator, discriminator, seed=0, share_generator_pass=share)
+        gan.compile(steps_per_execution=1)
+        history = gan.fit(sources, targets, batch_size=4, epochs=1, verbose=0)
+        results.append((snapshot(gan.generator.trainable_variables + gan.discriminator_variables), history.history))
+    (two, history_two), (one, history_one) = results
+    for a, b in zip(two, one):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6)
+    for key in ("g_loss", "d_loss", "l1"):
+        np.testing.assert_allclose(history_one[key], history_two[key], rtol=1e-5)

@@ -106,6 +106,18 @@ def test_cli_data_scale_puts_the_rescaling_into_the_saved_generator(tmp_path):
     assert rescaling.scale == 4.0 and generator.layers[-1] is rescaling
 
 
+def test_cli_share_generator_pass_reaches_the_config_and_the_gan(tmp_path):
+    out = tmp_path / "ring"
+    argv = ["--dataset", "ring", "--share-generator-pass", "--epochs", "1", "--steps-per-epoch", "2", "--out", str(out)]
+    assert train.main([*argv, "--quiet"]) == 0
+    config = TrainConfig.from_json((out / "config.json").read_text())
+    assert config.share_generator_pass is True
+    assert train.build_gan(config, (2,)).share_generator_pass is True
+    assert TrainConfig.for_dataset("ring").share_generator_pass is False
+    with pytest.raises(ValueError, match="share_generator_pass must be true or false, got 'yes'"):
+        TrainConfig(share_generator_pass="yes")
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
