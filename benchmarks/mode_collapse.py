@@ -43,7 +43,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
-from keras_gan import evaluate, generate, train  # noqa: E402
+from keras_gan import data, evaluate, generate, rejection, train  # noqa: E402
 from keras_gan.config import PRESETS, TrainConfig  # noqa: E402
 
 NUM_SAMPLES = 2500
@@ -77,6 +77,7 @@ def run_one(dataset: str, setting: str, seed: int, runs_dir: Path) -> dict:
     generator = generate.load_generator(result.out / "generator.keras")
     samples = evaluate.draw_samples(generator, NUM_SAMPLES, seed=seed + 1)
     stats = evaluate.Evaluation(dataset)(samples)
+    drs = drs_statistics(result.gan, generator, dataset, seed)
     return {
         "dataset": dataset,
         "setting": setting,
@@ -89,6 +90,28 @@ def run_one(dataset: str, setting: str, seed: int, runs_dir: Path) -> dict:
         "cpu_seconds": time.process_time() - cpu_started,
         "load_average": [load_before, os.getloadavg()[0]],
         "config": json.loads(config.to_json()),
+        "drs": drs,
+    }
+
+
+def drs_statistics(gan, generator, dataset: str, seed: int) -> dict:
+    """The protocol on 2,500 samples kept by discriminator rejection sampling from the same generator.
+
+    The run's discriminator is refitted against the saved generator on the
+    run's own training points (``keras_gan.rejection``); no more training of
+    the generator, and the plain samples above are not affected.
+    """
+    started = time.perf_counter()
+    real = data.load(dataset, seed=seed).x
+    critic = rejection.refit_discriminator(gan.discriminator, generator, real, seed=seed)
+    samples, info = rejection.rejection_sample(generator, critic, NUM_SAMPLES, seed=seed + 1)
+    stats = evaluate.Evaluation(dataset)(samples)
+    return {
+        "modes": int(stats["modes"]),
+        "high_quality": stats["high_quality"],
+        "reverse_kl": stats["reverse_kl"],
+        "acceptance": info.acceptance,
+        "seconds": time.perf_counter() - started,
     }
 
 
@@ -99,16 +122,22 @@ def mean_se(values) -> tuple[float, float]:
     return float(values.mean()), float(se)
 
 
-def summarize(rows: list[dict], dataset: str, setting: str) -> dict | None:
-    picked = [r for r in rows if r["dataset"] == dataset and r["setting"] == setting]
+def summarize(rows: list[dict], dataset: str, setting: str, drs: bool = False) -> dict | None:
+    """Mean ± standard error over the seeds; with ``drs``, of the rejection-sampled statistics."""
+    picked = [r for r in rows if r["dataset"] == dataset and r["setting"] == setting and (not drs or r.get("drs"))]
     if not picked:
         return None
+    stats = [r["drs"] if drs else r for r in picked]
     return {
         "n": len(picked),
-        "modes": mean_se([r["modes"] for r in picked]),
-        "high_quality": mean_se([100 * r["high_quality"] for r in picked]),
-        "reverse_kl": mean_se([r["reverse_kl"] for r in picked]),
-        "min_modes": min(r["modes"] for r in picked),
+        "modes": mean_se([r["modes"] for r in stats]),
+        "high_quality": mean_se([100 * r["high_quality"] for r in stats]),
+        "reverse_kl": mean_se([r["reverse_kl"] for r in stats]),
+        "min_modes": min(r["modes"] for r in stats),
+        "min_high_quality": min(100 * r["high_quality"] for r in stats),
+        "max_reverse_kl": max(r["reverse_kl"] for r in stats),
+        "acceptance": mean_se([100 * r["acceptance"] for r in stats]) if drs else None,
+        "drs_seconds": mean_se([r["seconds"] for r in stats]) if drs else None,
         "wall": mean_se([r["wall_seconds"] for r in picked]),
         "max_wall": max(r["wall_seconds"] for r in picked),
         "cpu": mean_se([r["cpu_seconds"] for r in picked]),
@@ -132,28 +161,46 @@ def markdown_table(rows: list[dict], datasets=("ring", "grid")) -> str:
         lines.append(f"| {name}, 10 trials | " + " | ".join(cells) + " | |")
     labels = {"plain": "GAN, keras_gan (this script)", "recommended": "keras_gan recommended settings"}
     for setting in SETTINGS:
-        summaries = {d: summarize(rows, d, setting) for d in datasets}
-        if not any(summaries.values()):
-            continue
-        n = max(s["n"] for s in summaries.values() if s)
-        times = [
-            f"{d} {s['wall'][0]:.0f} s wall (max {s['max_wall']:.0f}, load {s['load']:.1f}), {s['cpu'][0]:.0f} s CPU"
-            for d, s in summaries.items()
-            if s
-        ]
-        lines.append(
-            f"| {labels[setting]}, {n} seeds | " + " | ".join(_cell(summaries[d]) for d in datasets) + " | "
-            + "; ".join(times) + " |"
-        )
+        for drs in (False, True):
+            summaries = {d: summarize(rows, d, setting, drs) for d in datasets}
+            if not any(summaries.values()):
+                continue
+            n = max(s["n"] for s in summaries.values() if s)
+            if drs:
+                label = f"{labels[setting]} + DRS sampling, {n} seeds"
+                times = [
+                    f"{d} + {s['drs_seconds'][0]:.0f} s (refit and sampling), {s['acceptance'][0]:.0f}% accepted"
+                    for d, s in summaries.items()
+                    if s
+                ]
+            else:
+                label = f"{labels[setting]}, {n} seeds"
+                times = [
+                    f"{d} {s['wall'][0]:.0f} s wall (max {s['max_wall']:.0f}, load {s['load']:.1f}), {s['cpu'][0]:.0f} s CPU"
+                    for d, s in summaries.items()
+                    if s
+                ]
+            lines.append(
+                f"| {label} | " + " | ".join(_cell(summaries[d]) for d in datasets) + " | " + "; ".join(times) + " |"
+            )
     return "\n".join(lines)
 
 
 def per_seed_table(rows: list[dict]) -> str:
-    lines = ["| dataset | setting | seed | modes | % HQ | reverse KL | wall s | CPU s |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| dataset | setting | seed | modes | % HQ | reverse KL | wall s | CPU s | DRS: modes | % HQ | reverse KL | % accepted |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in sorted(rows, key=lambda r: (r["dataset"], r["setting"], r["seed"])):
+        d = r.get("drs")
+        drs = (
+            f"{d['modes']} | {100 * d['high_quality']:.1f} | {d['reverse_kl']:.4f} | {100 * d['acceptance']:.0f}"
+            if d
+            else "not run | | |"
+        )
         lines.append(
             f"| {r['dataset']} | {r['setting']} | {r['seed']} | {r['modes']} | {100 * r['high_quality']:.1f} | "
-            f"{r['reverse_kl']:.4f} | {r['wall_seconds']:.0f} | {r['cpu_seconds']:.0f} |"
+            f"{r['reverse_kl']:.4f} | {r['wall_seconds']:.0f} | {r['cpu_seconds']:.0f} | {drs} |"
         )
     return "\n".join(lines)
 
@@ -179,10 +226,13 @@ def main(argv=None) -> int:
                     rows = [r for r in rows if (r["dataset"], r["setting"], r["seed"]) != (dataset, setting, seed)]
                     rows.append(row)
                     json_path.write_text(json.dumps(rows, indent=1))
+                    drs = row["drs"]
                     print(
                         f"{dataset} {setting} seed {seed}: {row['modes']} modes, {100 * row['high_quality']:.1f}% HQ, "
                         f"reverse KL {row['reverse_kl']:.4f}, {row['wall_seconds']:.0f} s wall, "
-                        f"{row['cpu_seconds']:.0f} s CPU, load {row['load_average'][0]:.1f}",
+                        f"{row['cpu_seconds']:.0f} s CPU, load {row['load_average'][0]:.1f}; with DRS sampling "
+                        f"{drs['modes']} modes, {100 * drs['high_quality']:.1f}% HQ, reverse KL {drs['reverse_kl']:.4f}, "
+                        f"{100 * drs['acceptance']:.0f}% accepted",
                         flush=True,
                     )
     print()

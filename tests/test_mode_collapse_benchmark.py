@@ -32,6 +32,8 @@ def test_one_tiny_run_gives_a_protocol_row(tmp_path, monkeypatch):
     assert 0 <= row["modes"] <= 8 and 0.0 <= row["high_quality"] <= 1.0
     assert row["wall_seconds"] > 0 and row["cpu_seconds"] > 0 and len(row["load_average"]) == 2
     assert row["config"]["steps_per_epoch"] == 2
+    drs = row["drs"]
+    assert 0 <= drs["modes"] <= 8 and 0.0 <= drs["high_quality"] <= 1.0 and 0.0 < drs["acceptance"] <= 1.0
 
 
 def fake_row(dataset, setting, seed, modes, hq, kl):
@@ -48,3 +50,20 @@ def test_table_shows_published_rows_and_mean_with_standard_error():
     # modes 25 and 24: mean 24.5, standard error std(ddof=1) / sqrt(2) = 0.5.
     assert "| keras_gan recommended settings, 2 seeds | 24.5 ± 0.5 / 98.0 ± 0.0 / 0.010 ± 0.000 |" in table
     assert mode_collapse.mean_se([1.0, 2.0, 3.0]) == pytest.approx((2.0, (1.0 / 3) ** 0.5))
+
+
+def test_the_drs_row_summarises_the_rejection_sampled_statistics():
+    rows = [fake_row("grid", "recommended", s, 24, 0.90, 0.1) for s in range(2)]
+    rows[0]["drs"] = {"modes": 25, "high_quality": 0.99, "reverse_kl": 0.01, "acceptance": 0.5, "seconds": 10.0}
+    rows[1]["drs"] = {"modes": 23, "high_quality": 0.97, "reverse_kl": 0.03, "acceptance": 0.3, "seconds": 12.0}
+    table = mode_collapse.markdown_table(rows, ["grid"])
+    assert "| keras_gan recommended settings, 2 seeds | 24.0 ± 0.0 / 90.0 ± 0.0 / 0.100 ± 0.000 |" in table
+    assert (
+        "| keras_gan recommended settings + DRS sampling, 2 seeds | 24.0 ± 1.0 / 98.0 ± 1.0 / 0.020 ± 0.010 | "
+        "grid + 11 s (refit and sampling), 40% accepted |" in table
+    )
+    summary = mode_collapse.summarize(rows, "grid", "recommended", drs=True)
+    assert (summary["min_modes"], summary["min_high_quality"], summary["max_reverse_kl"]) == (23, 97.0, 0.03)
+    assert "| grid | recommended | 0 | 24 | 90.0 | 0.1000 | 100 | 50 | 25 | 99.0 | 0.0100 | 50 |" in (
+        mode_collapse.per_seed_table(rows)
+    )
