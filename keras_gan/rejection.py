@@ -68,7 +68,9 @@ def refit_discriminator(
     The generator stays fixed; the copy starts from the discriminator's
     weights and descends the logistic loss (real 1, generated 0) on as many
     generated samples as there are real ones, for ``epochs`` passes. The
-    original discriminator is left untouched.
+    original discriminator is left untouched. The generated samples come
+    from ``seed``; the batch order from Keras's global random state
+    (``keras.utils.set_random_seed``).
     """
     real = np.asarray(real, dtype="float32")
     if len(real) < 2:
