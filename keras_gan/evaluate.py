@@ -258,8 +258,13 @@ def evaluate_generator(
     features: str | None = None,
     seed: int = 0,
     image_shape: tuple | None = None,
+    sampler=None,
 ) -> tuple[dict, "Evaluation | None"]:
     """Sample metrics of ``generator`` on ``dataset`` (see the module docstring).
+
+    ``sampler``, when given, draws the samples instead of ``generator``:
+    ``sampler(n, seed) -> (samples, description)``, the description stored
+    with the sample sizes (e.g. discriminator rejection sampling).
 
     Returns:
         (entries, evaluation): metric name -> {"value", optional "std",
@@ -275,7 +280,10 @@ def evaluate_generator(
         )
     except (feature_extractors.FeaturesUnavailableError, data.DatasetUnavailableError) as error:
         return {"unavailable": {"reason": str(error)}}, None
-    samples = draw_samples(generator, evaluation.num_samples, seed=seed)
+    if sampler is None:
+        samples, how = draw_samples(generator, evaluation.num_samples, seed=seed), None
+    else:
+        samples, how = sampler(evaluation.num_samples, seed)
     values = evaluation(samples)
     floor, floor_what = evaluation.real_data_floor()
     if evaluation.kind == "points":
@@ -287,6 +295,8 @@ def evaluate_generator(
             "real_split": evaluation.real_split,
             "real_data_floor": f"{floor_what} vs the same {len(evaluation.real)} real images",
         }
+    if how is not None:
+        sizes["sampler"] = how
     return _entries(values, floor, evaluation.features_description, sizes), evaluation
 
 
@@ -314,24 +324,34 @@ def evaluate_run(
     features: str | None = None,
     seed: int = 0,
     out: str | os.PathLike | None = None,
+    rejection: bool = False,
 ) -> dict:
     """Evaluates the run in ``run_dir`` and writes ``metrics.json`` (into the run by default).
 
     Samples come from ``generator.keras``; the discriminator's view from the
-    latest checkpoint, scored on the same held-out data. Returns the report
-    that was written.
+    latest checkpoint, scored on the same held-out data. With ``rejection``
+    the samples are drawn by discriminator rejection sampling
+    (``keras_gan.rejection``: the run's discriminator refitted on its
+    training data against the saved generator) and the report goes to
+    ``metrics_drs.json`` by default, beside the plain one. Returns the
+    report that was written.
     """
     from keras_gan import generate, train
 
     run_dir = Path(run_dir)
     config = train.load_config(run_dir)
     generator = generate.load_generator(run_dir / "generator.keras")
-    entries, evaluation = evaluate_generator(
-        generator, config.dataset, num_samples=num_samples, features=features, seed=seed
-    )
-    report = {"dataset": config.dataset, "generator": str(run_dir / "generator.keras"), "seed": seed, "metrics": entries}
     sample_shape = tuple(generator.outputs[0].shape[1:])
     gan, source = _restore_gan(run_dir, config, sample_shape)
+    sampler = None
+    if rejection:
+        if gan is None:
+            raise ValueError(f"rejection sampling needs the run's discriminator: {source}")
+        sampler = _rejection_sampler(gan, generator, config, sample_shape)
+    entries, evaluation = evaluate_generator(
+        generator, config.dataset, num_samples=num_samples, features=features, seed=seed, sampler=sampler
+    )
+    report = {"dataset": config.dataset, "generator": str(run_dir / "generator.keras"), "seed": seed, "metrics": entries}
     if gan is None:
         report["discriminator"] = {"unavailable": {"reason": source}}
     else:
@@ -342,8 +362,27 @@ def evaluate_run(
         view = discriminator_view(gan, x, y, config.batch_size)
         samples = {"real": len(x), "real_split": where, "generated": "one batch per real batch"}
         report["discriminator"] = _entries(view, None, f"the run's discriminator, {source}", samples)
-    write_report(report, out or run_dir / "metrics.json")
+    write_report(report, out or run_dir / ("metrics_drs.json" if rejection else "metrics.json"))
     return report
+
+
+def _rejection_sampler(gan, generator, config, sample_shape):
+    """``sampler(n, seed)`` for :func:`evaluate_generator`: DRS with the run's discriminator refitted."""
+    from keras_gan import rejection
+
+    if conditional.is_conditional(generator) or getattr(gan, "latent_dim", None) is None:
+        raise ValueError("rejection sampling needs an unconditional generator of latent vectors")
+    if gan.pack > 1:
+        raise ValueError(f"rejection sampling needs a discriminator that judges one sample; this run packs {gan.pack}")
+    image_shape = sample_shape if len(sample_shape) == 3 else None
+    real = data.load(config.dataset, image_shape=image_shape, seed=config.seed).x
+
+    def sampler(n, seed):
+        critic = rejection.refit_discriminator(gan.discriminator, generator, real, seed=seed)
+        samples, info = rejection.rejection_sample(generator, critic, n, seed=seed)
+        return samples, info.describe()
+
+    return sampler
 
 
 def _finite_or_none(value):
@@ -408,6 +447,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--features", choices=sorted(feature_extractors.FEATURE_EXTRACTORS), help="feature extractor for images")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latent vectors and subsets")
     parser.add_argument("--out", help="where to write metrics.json (default: the run directory / beside the generator)")
+    parser.add_argument(
+        "--rejection", action="store_true",
+        help="draw the samples by discriminator rejection sampling (Azadi et al. 2019) with the run's discriminator, "
+        "refitted; needs a run directory; writes metrics_drs.json by default",
+    )
     return parser
 
 
@@ -418,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError(f"--num-samples must be at least 2, got {args.num_samples}")
         if (args.run_dir is None) == (args.generator is None):
             raise ValueError("give either a run directory or --generator PATH.keras (with --dataset)")
+        if args.generator is not None and args.rejection:
+            raise ValueError("--rejection needs a run directory (the run's discriminator), not --generator")
         if args.generator is not None:
             if args.dataset is None:
                 raise ValueError("--generator needs --dataset, the data it imitates")
@@ -431,9 +477,11 @@ def main(argv: list[str] | None = None) -> int:
             out = Path(args.out) if args.out else Path(args.generator).parent / "metrics.json"
             write_report(report, out)
         else:
-            out = Path(args.out) if args.out else Path(args.run_dir) / "metrics.json"
+            name = "metrics_drs.json" if args.rejection else "metrics.json"
+            out = Path(args.out) if args.out else Path(args.run_dir) / name
             report = evaluate_run(
-                args.run_dir, num_samples=args.num_samples, features=args.features, seed=args.seed, out=out
+                args.run_dir, num_samples=args.num_samples, features=args.features, seed=args.seed, out=out,
+                rejection=args.rejection,
             )
     except (ValueError, data.DatasetUnavailableError) as error:
         print(f"error: {error}", file=sys.stderr)

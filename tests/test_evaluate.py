@@ -49,6 +49,23 @@ def test_points_follow_the_pacgan_protocol(ring_run, capsys):
     assert "modes captured" in out and "D accuracy" in out and "metrics.json" in out
 
 
+def test_rejection_sampling_writes_its_own_report_beside_the_plain_one(ring_run, capsys):
+    assert evaluate.main([str(ring_run)]) == 0
+    plain = (ring_run / "metrics.json").read_text()
+    assert evaluate.main([str(ring_run), "--rejection"]) == 0
+    assert (ring_run / "metrics.json").read_text() == plain  # the earlier report is kept
+    report = json.loads((ring_run / "metrics_drs.json").read_text())
+    samples = report["metrics"]["modes"]["samples"]
+    assert samples["generated"] == 2500
+    assert samples["sampler"].startswith("discriminator rejection sampling (Azadi et al. 2019), gamma 0: kept 2500 of")
+    assert "metrics_drs.json" in capsys.readouterr().out
+
+
+def test_rejection_sampling_needs_a_run_directory(capsys):
+    assert evaluate.main(["--generator", "g.keras", "--dataset", "ring", "--rejection"]) == 2
+    assert "--rejection needs a run directory" in capsys.readouterr().err
+
+
 def test_digits_are_measured_in_mnist_classifier_features(image_run):
     report = evaluate.evaluate_run(image_run, num_samples=64)
     written = json.loads((image_run / "metrics.json").read_text())
