@@ -117,16 +117,23 @@ def _build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None
     gan = (ConditionalGAN if config.model == "cgan" else GAN)(
         generator,
         discriminator,
-        d_steps=config.d_steps,
-        seed=config.seed,
         pack=config.pack,
         diffaugment=config.diffaugment,
         instance_noise=config.instance_noise,
         instance_noise_steps=noise_steps if config.instance_noise else None,
-        ema=config.ema,
-        share_generator_pass=config.share_generator_pass,
+        **_step_options(config),
     )
     return compile_gan(gan, config)
+
+
+def _step_options(config: TrainConfig) -> dict:
+    """The ``GAN`` constructor options every model family takes from ``config``."""
+    return {
+        "d_steps": config.d_steps,
+        "seed": config.seed,
+        "ema": config.ema,
+        "share_generator_pass": config.share_generator_pass,
+    }
 
 
 def compile_gan(gan: GAN, config: TrainConfig) -> GAN:
@@ -161,15 +168,7 @@ def build_paired_gan(config: TrainConfig, sample_shape: tuple) -> PairedGAN:
     if config.model == "pix2pix":
         generator = networks.unet_generator(sample_shape, base_filters=config.base_filters)
         discriminator = networks.patchgan_discriminator(sample_shape, base_filters=config.base_filters)
-        return Pix2Pix(
-            generator,
-            discriminator,
-            d_steps=config.d_steps,
-            l1_weight=config.l1_weight,
-            seed=config.seed,
-            ema=config.ema,
-            share_generator_pass=config.share_generator_pass,
-        )
+        return Pix2Pix(generator, discriminator, l1_weight=config.l1_weight, **_step_options(config))
     height, width, channels = sample_shape
     if height % config.scale or width % config.scale:
         raise ValueError(
@@ -189,16 +188,7 @@ def build_paired_gan(config: TrainConfig, sample_shape: tuple) -> PairedGAN:
             vgg = VGGContent()
         except WeightsUnavailableError as error:
             raise ValueError(f"vgg_weight {config.vgg_weight:g}: {error}") from None
-    return SRGAN(
-        generator,
-        discriminator,
-        d_steps=config.d_steps,
-        vgg=vgg,
-        vgg_weight=config.vgg_weight,
-        seed=config.seed,
-        ema=config.ema,
-        share_generator_pass=config.share_generator_pass,
-    )
+    return SRGAN(generator, discriminator, vgg=vgg, vgg_weight=config.vgg_weight, **_step_options(config))
 
 
 def prepare_out_dir(out: Path, overwrite: bool) -> None:
