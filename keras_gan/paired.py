@@ -120,13 +120,14 @@ class PairedGAN(GAN):
     def generator_loss(self, source, real, condition):
         """``adversarial_weight * loss.generator(D(G(source))) + content_loss(real, G(source))``."""
         verdict, fake = self.combined(source, training=True)
-        content, terms = self.content_loss(real, fake)
-        self._track_content(terms)
-        return self.adversarial_weight * self.loss_pair.generator(verdict) + content
+        return self._weighted_generator_loss(verdict, real, fake)
 
     def generator_loss_on(self, fake, real, condition):
         """:meth:`generator_loss` on a translation already made (the shared pass)."""
         verdict = self.discriminate(self.discriminator_inputs(fake, training=True), condition, training=True)
+        return self._weighted_generator_loss(verdict, real, fake)
+
+    def _weighted_generator_loss(self, verdict, real, fake):
         content, terms = self.content_loss(real, fake)
         self._track_content(terms)
         return self.adversarial_weight * self.loss_pair.generator(verdict) + content
