@@ -76,8 +76,9 @@ def run_one(dataset: str, setting: str, seed: int, runs_dir: Path) -> dict:
     result = train.run(config, verbose=0)
     generator = generate.load_generator(result.out / "generator.keras")
     samples = evaluate.draw_samples(generator, NUM_SAMPLES, seed=seed + 1)
-    stats = evaluate.Evaluation(dataset)(samples)
-    drs = drs_statistics(result.gan, generator, dataset, seed)
+    evaluation = evaluate.Evaluation(dataset)
+    stats = evaluation(samples)
+    drs = drs_statistics(result.gan, generator, evaluation, seed)
     return {
         "dataset": dataset,
         "setting": setting,
@@ -94,7 +95,7 @@ def run_one(dataset: str, setting: str, seed: int, runs_dir: Path) -> dict:
     }
 
 
-def drs_statistics(gan, generator, dataset: str, seed: int) -> dict:
+def drs_statistics(gan, generator, evaluation: evaluate.Evaluation, seed: int) -> dict:
     """The protocol on 2,500 samples kept by discriminator rejection sampling from the same generator.
 
     The run's discriminator is refitted against the saved generator on the
@@ -102,10 +103,10 @@ def drs_statistics(gan, generator, dataset: str, seed: int) -> dict:
     the generator, and the plain samples above are not affected.
     """
     started = time.perf_counter()
-    real = data.load(dataset, seed=seed).x
+    real = data.load(evaluation.dataset, seed=seed).x
     critic = rejection.refit_discriminator(gan.discriminator, generator, real, seed=seed)
     samples, info = rejection.rejection_sample(generator, critic, NUM_SAMPLES, seed=seed + 1)
-    stats = evaluate.Evaluation(dataset)(samples)
+    stats = evaluation(samples)
     return {
         "modes": int(stats["modes"]),
         "high_quality": stats["high_quality"],
