@@ -109,6 +109,10 @@ class TrainConfig:
             ``x / data_scale`` (a fixed ``Rescaling`` at the discriminator's
             input and the generator's output), so points spread over [-4, 4]
             are seen at unit scale; 1 is none.
+        mlp_units: for ``model="mlp"``: the widths of the hidden layers of
+            both networks, e.g. ``(256, 256, 256)``; ``None`` takes the
+            bundled ones (3 x 128 for points; 256-512-1024 in the generator
+            and 512-256 in the discriminator for images).
         conditioning: for ``model="cgan"``, how the discriminator sees the
             label: ``"projection"`` (Miyato & Koyama 2018) or ``"concat"``
             (one-hot label channels); see ``keras_gan.networks.conditional``.
@@ -174,6 +178,7 @@ class TrainConfig:
     pack: int = 1
     spectral_norm: bool = False
     data_scale: float = 1.0
+    mlp_units: tuple[int, ...] | None = None
     conditioning: str = "projection"
     l1_weight: float = 100.0
     direction: str = "AtoB"
@@ -192,6 +197,8 @@ class TrainConfig:
                 self.image_shape = tuple(int(v) for v in self.image_shape)
             except (TypeError, ValueError):
                 raise ValueError(f"image_shape must be (height, width, channels), got {self.image_shape!r}") from None
+        if isinstance(self.mlp_units, list):  # read back from config.json
+            self.mlp_units = tuple(self.mlp_units)
         self.validate()
 
     def validate(self) -> None:
@@ -270,6 +277,13 @@ class TrainConfig:
             raise ValueError(f"spectral_norm must be true or false, got {self.spectral_norm!r}")
         if networks.mlp.check_data_scale(self.data_scale) != 1 and self.model != "mlp":
             raise ValueError(f"data_scale is an option of the mlp networks, not of model {self.model!r}")
+        if self.mlp_units is not None:
+            if self.model != "mlp":
+                raise ValueError(f"mlp_units is an option of the mlp networks, not of model {self.model!r}")
+            if not isinstance(self.mlp_units, tuple) or not self.mlp_units or not all(
+                isinstance(units, int) and not isinstance(units, bool) and units > 0 for units in self.mlp_units
+            ):
+                raise ValueError(f"mlp_units must be a non-empty list of positive integers, got {self.mlp_units!r}")
         if self.eval_every is not None:
             _check_positive_int("eval_every", self.eval_every)
 

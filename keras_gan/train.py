@@ -102,12 +102,12 @@ def _build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None
         generator = networks.mlp_generator(
             config.latent_dim,
             sample_shape,
-            hidden_units=POINT_HIDDEN_UNITS if flat else (256, 512, 1024),
+            hidden_units=config.mlp_units or (POINT_HIDDEN_UNITS if flat else (256, 512, 1024)),
             data_scale=config.data_scale,
         )
         discriminator = networks.mlp_discriminator(
             d_shape,
-            hidden_units=POINT_HIDDEN_UNITS if flat else (512, 256),
+            hidden_units=config.mlp_units or (POINT_HIDDEN_UNITS if flat else (512, 256)),
             spectral_norm=config.spectral_norm,
             data_scale=config.data_scale,
         )
@@ -599,9 +599,22 @@ def _add_stabiliser_flags(group) -> None:
     add("--spectral-norm", action="store_true", help="spectral normalisation in the discriminator, Miyato et al. 2018")
     add("--data-scale", metavar="S", type=float,
         help="--model mlp: the networks see x / S (fixed rescaling in D and G), e.g. 4 for grid (default 1)")
+    add("--mlp-units", metavar="N,N,...", type=_unit_list,
+        help="--model mlp: hidden layer widths of both networks, e.g. 256,256,256 (default 128,128,128 for points)")
     add("--conditioning", choices=networks.conditional.CONDITIONINGS,
         help="--model cgan: how D sees the label (projection, Miyato & Koyama 2018, or one-hot channels)")
 
+
+
+def _unit_list(text: str) -> tuple[int, ...]:
+    """``"256,256,256"`` -> ``(256, 256, 256)``, for ``--mlp-units``."""
+    try:
+        units = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated layer widths such as 256,256,256, got {text!r}") from None
+    if not all(unit > 0 for unit in units):
+        raise argparse.ArgumentTypeError(f"layer widths must be positive, got {text!r}")
+    return units
 
 
 def _add_execution_flags(group) -> None:

@@ -106,6 +106,51 @@ def test_cli_data_scale_puts_the_rescaling_into_the_saved_generator(tmp_path):
     assert rescaling.scale == 4.0 and generator.layers[-1] is rescaling
 
 
+def _dense_widths(model):
+    return [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+
+
+def test_cli_mlp_units_set_both_networks_widths_and_survive_config_json(tmp_path):
+    out = tmp_path / "grid"
+    argv = ["--dataset", "grid", "--mlp-units", "16,8", "--epochs", "1", "--steps-per-epoch", "2", "--out", str(out)]
+    assert train.main([*argv, "--quiet"]) == 0
+    config = TrainConfig.from_json((out / "config.json").read_text())
+    assert config.mlp_units == (16, 8)
+    gan = train.build_gan(config, (2,))
+    assert _dense_widths(gan.generator) == [16, 8, 2]
+    assert _dense_widths(gan.discriminator) == [16, 8, 1]
+    assert _dense_widths(keras.models.load_model(out / "generator.keras")) == [16, 8, 2]
+    # Unset, the points keep the bundled 3 x 128.
+    assert _dense_widths(train.build_gan(TrainConfig.for_dataset("ring"), (2,)).generator) == [128, 128, 128, 2]
+
+
+@pytest.mark.parametrize(
+    "units, message",
+    [
+        ((), "mlp_units must be a non-empty list of positive integers, got ()"),
+        ((16, 0), r"mlp_units must be a non-empty list of positive integers, got \(16, 0\)"),
+        ((16, 2.5), r"mlp_units must be a non-empty list of positive integers, got \(16, 2.5\)"),
+    ],
+)
+def test_config_rejects_bad_mlp_units(units, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig.for_dataset("grid", mlp_units=units)
+
+
+def test_mlp_units_belong_to_the_mlp_networks_only():
+    with pytest.raises(ValueError, match="mlp_units is an option of the mlp networks, not of model 'dcgan'"):
+        TrainConfig.for_dataset("mnist-sample", mlp_units=(64,))
+
+
+def test_cli_rejects_malformed_mlp_units(tmp_path, capsys):
+    out = tmp_path / "grid"
+    with pytest.raises(SystemExit) as stop:
+        train.main(["--dataset", "grid", "--mlp-units", "256,x", "--out", str(out)])
+    assert stop.value.code == 2
+    assert "expected comma-separated layer widths such as 256,256,256, got '256,x'" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_cli_share_generator_pass_reaches_the_config_and_the_gan(tmp_path):
     out = tmp_path / "ring"
     argv = ["--dataset", "ring", "--share-generator-pass", "--epochs", "1", "--steps-per-epoch", "2", "--out", str(out)]
