@@ -18,9 +18,14 @@ Settings:
 
 * ``recommended``: the defaults of ``python -m keras_gan.train --dataset
   ring|grid`` (``keras_gan.config.PRESETS``);
-* ``plain``: the same networks, batch size, latent size and number of
-  steps, with the non-saturating loss, Adam(2e-4, beta_1=0.5) and no
-  stabiliser (no packing, penalty, spectral norm or EMA): a plain GAN.
+* ``plain``: the same networks, batch size, latent size, number of steps
+  and steps per compiled call, with the non-saturating loss, Adam(2e-4,
+  beta_1=0.5) and no stabiliser (no packing, unit scale, penalty, spectral
+  norm or EMA): a plain GAN.
+
+Each unpacked run is also sampled by discriminator rejection
+(``keras_gan.rejection``); a packed discriminator judges groups of samples,
+not one, so packed runs have no DRS figures.
 
 Wall time is per run, training plus evaluation, on whatever else the
 machine is doing; the load average is reported with it, and the CPU time
@@ -53,7 +58,7 @@ PUBLISHED = {
     "PacGAN4 (PacGAN Table 1)": {"ring": (7.8, 95.9, 0.07), "grid": (24.8, 93.6, 0.04)},
 }
 # What the plain GAN keeps from the preset: the problem and the training budget, nothing else.
-PLAIN_KEYS = ("model", "epochs", "steps_per_epoch", "batch_size", "latent_dim")
+PLAIN_KEYS = ("model", "epochs", "steps_per_epoch", "batch_size", "latent_dim", "mlp_units", "steps_per_execution")
 SETTINGS = ("plain", "recommended")
 
 
@@ -78,7 +83,7 @@ def run_one(dataset: str, setting: str, seed: int, runs_dir: Path) -> dict:
     samples = evaluate.draw_samples(generator, NUM_SAMPLES, seed=seed + 1)
     evaluation = evaluate.Evaluation(dataset)
     stats = evaluation(samples)
-    drs = drs_statistics(result.gan, generator, evaluation, seed)
+    drs = drs_statistics(result.gan, generator, evaluation, seed) if config.pack == 1 else None
     return {
         "dataset": dataset,
         "setting": setting,
@@ -228,12 +233,16 @@ def main(argv=None) -> int:
                     rows.append(row)
                     json_path.write_text(json.dumps(rows, indent=1))
                     drs = row["drs"]
+                    with_drs = (
+                        f"with DRS sampling {drs['modes']} modes, {100 * drs['high_quality']:.1f}% HQ, "
+                        f"reverse KL {drs['reverse_kl']:.4f}, {100 * drs['acceptance']:.0f}% accepted"
+                        if drs
+                        else "no DRS (packed discriminator)"
+                    )
                     print(
                         f"{dataset} {setting} seed {seed}: {row['modes']} modes, {100 * row['high_quality']:.1f}% HQ, "
                         f"reverse KL {row['reverse_kl']:.4f}, {row['wall_seconds']:.0f} s wall, "
-                        f"{row['cpu_seconds']:.0f} s CPU, load {row['load_average'][0]:.1f}; with DRS sampling "
-                        f"{drs['modes']} modes, {100 * drs['high_quality']:.1f}% HQ, reverse KL {drs['reverse_kl']:.4f}, "
-                        f"{100 * drs['acceptance']:.0f}% accepted",
+                        f"{row['cpu_seconds']:.0f} s CPU, load {row['load_average'][0]:.1f}; {with_drs}",
                         flush=True,
                     )
     print()
