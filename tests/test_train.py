@@ -106,6 +106,16 @@ def test_cli_data_scale_puts_the_rescaling_into_the_saved_generator(tmp_path):
     assert rescaling.scale == 4.0 and generator.layers[-1] is rescaling
 
 
+def test_default_preset_trains_the_generator_16_times_faster_than_the_discriminator():
+    config = TrainConfig.for_dataset("mnist-sample")
+    assert (config.d_lr, config.g_lr, config.lr) == (None, 3.2e-3, 2e-4)
+    gan = train.build_gan(config, (28, 28, 1))
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(2e-4)
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(3.2e-3)
+    # A flag still wins over the preset.
+    assert TrainConfig.for_dataset("mnist-sample", g_lr=2e-4).g_lr == 2e-4
+
+
 def _dense_widths(model):
     return [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)]
 
