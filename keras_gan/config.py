@@ -50,6 +50,9 @@ MODEL_PRESETS: dict[str, dict[str, Any]] = {
     # sampled from the moving average of G: the settings that reached the conditional-accuracy goal.
     "cgan": {"epochs": 40, "batch_size": 32, "loss": "hinge", "spectral_norm": True, "ema": 0.999},
 }
+# Settings a dataset's preset tuned for its own model family only: another family (--model) does not
+# inherit them (mnist-sample's fast generator learning rate is a DCGAN finding, not one for SRGAN or cgan).
+FAMILY_ONLY_SETTINGS = ("d_lr", "g_lr")
 # Models trained on (source, target) image pairs (keras_gan.paired).
 PAIRED_MODELS = ("pix2pix", "srgan")
 
@@ -358,6 +361,7 @@ class TrainConfig:
         preset = PRESETS.get(dataset, ARRAY_PRESET if dataset.endswith(".npy") else FOLDER_PRESET)
         model = overrides.get("model", preset["model"])
         if model != preset["model"]:
+            preset = {key: value for key, value in preset.items() if key not in FAMILY_ONLY_SETTINGS}
             preset = {**preset, **MODEL_PRESETS.get(model, {})}
         settings = {**preset, "dataset": dataset, **overrides}
         if settings.get("strategy", "default") != "default" and "steps_per_execution" not in overrides:

@@ -114,6 +114,11 @@ def test_default_preset_trains_the_generator_16_times_faster_than_the_discrimina
     assert float(gan.g_optimizer.learning_rate) == pytest.approx(3.2e-3)
     # A flag still wins over the preset.
     assert TrainConfig.for_dataset("mnist-sample", g_lr=2e-4).g_lr == 2e-4
+    # Another model family on the same digits does not inherit the DCGAN's learning rates.
+    for model in ("cgan", "srgan", "mlp"):
+        assert TrainConfig.for_dataset("mnist-sample", model=model).g_lr is None
+    srgan = train.build_gan(TrainConfig.for_dataset("mnist-sample", model="srgan", base_filters=4), (28, 28, 1))
+    assert float(srgan.g_optimizer.learning_rate) == pytest.approx(1e-4)
 
 
 def _dense_widths(model):
