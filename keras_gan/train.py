@@ -600,7 +600,7 @@ def _add_stabiliser_flags(group) -> None:
     add("--data-scale", metavar="S", type=float,
         help="--model mlp: the networks see x / S (fixed rescaling in D and G), e.g. 4 for grid (default 1)")
     add("--mlp-units", metavar="N,N,...", type=_unit_list,
-        help="--model mlp: hidden layer widths of both networks, e.g. 256,256,256 (default 128,128,128 for points)")
+        help="--model mlp: hidden layer widths of both networks (preset: 256,256,256 on grid, 128,128,128 on other points)")
     add("--conditioning", choices=networks.conditional.CONDITIONINGS,
         help="--model cgan: how D sees the label (projection, Miyato & Koyama 2018, or one-hot channels)")
 
@@ -609,12 +609,9 @@ def _add_stabiliser_flags(group) -> None:
 def _unit_list(text: str) -> tuple[int, ...]:
     """``"256,256,256"`` -> ``(256, 256, 256)``, for ``--mlp-units``."""
     try:
-        units = tuple(int(part) for part in text.split(","))
+        return tuple(int(part) for part in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated layer widths such as 256,256,256, got {text!r}") from None
-    if not all(unit > 0 for unit in units):
-        raise argparse.ArgumentTypeError(f"layer widths must be positive, got {text!r}")
-    return units
 
 
 def _add_execution_flags(group) -> None:

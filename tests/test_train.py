@@ -163,6 +163,9 @@ def test_cli_rejects_malformed_mlp_units(tmp_path, capsys):
         train.main(["--dataset", "grid", "--mlp-units", "256,x", "--out", str(out)])
     assert stop.value.code == 2
     assert "expected comma-separated layer widths such as 256,256,256, got '256,x'" in capsys.readouterr().err
+    # A zero width parses, and the config's own check names it.
+    assert train.main(["--dataset", "grid", "--mlp-units", "256,0", "--out", str(out)]) != 0
+    assert "mlp_units must be a non-empty list of positive integers, got (256, 0)" in capsys.readouterr().err
     assert not out.exists()
 
 
