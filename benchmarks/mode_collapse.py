@@ -18,8 +18,8 @@ Settings:
 
 * ``recommended``: the defaults of ``python -m keras_gan.train --dataset
   ring|grid`` (``keras_gan.config.PRESETS``);
-* ``plain``: the same networks, batch size, latent size, number of steps
-  and steps per compiled call, with the non-saturating loss, Adam(2e-4,
+* ``plain``: ``TrainConfig.plain_for_dataset``: the same networks, batch
+  size, latent size, number of steps and steps per compiled call, with the non-saturating loss, Adam(2e-4,
   beta_1=0.5) and no stabiliser (no packing, unit scale, penalty, spectral
   norm or EMA): a plain GAN.
 
@@ -49,7 +49,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 from keras_gan import data, evaluate, generate, rejection, train  # noqa: E402
-from keras_gan.config import PRESETS, TrainConfig  # noqa: E402
+from keras_gan.config import TrainConfig  # noqa: E402
 
 NUM_SAMPLES = 2500
 # Lin et al. 2018, Table 1 (10 trials): modes captured, % high-quality samples, reverse KL.
@@ -57,8 +57,6 @@ PUBLISHED = {
     "GAN (PacGAN Table 1)": {"ring": (6.3, 98.2, 0.45), "grid": (17.3, 94.8, 0.70)},
     "PacGAN4 (PacGAN Table 1)": {"ring": (7.8, 95.9, 0.07), "grid": (24.8, 93.6, 0.04)},
 }
-# What the plain GAN keeps from the preset: the problem and the training budget, nothing else.
-PLAIN_KEYS = ("model", "epochs", "steps_per_epoch", "batch_size", "latent_dim", "mlp_units", "steps_per_execution")
 SETTINGS = ("plain", "recommended")
 
 
@@ -67,8 +65,7 @@ def config_for(dataset: str, setting: str, seed: int, out: str) -> TrainConfig:
     if setting == "recommended":
         return TrainConfig.for_dataset(dataset, seed=seed, out=out)
     if setting == "plain":
-        preset = PRESETS[dataset]
-        return TrainConfig(dataset=dataset, seed=seed, out=out, **{k: preset[k] for k in PLAIN_KEYS if k in preset})
+        return TrainConfig.plain_for_dataset(dataset, seed=seed, out=out)
     raise ValueError(f"unknown setting {setting!r}; valid: {', '.join(SETTINGS)}")
 
 

@@ -53,6 +53,9 @@ MODEL_PRESETS: dict[str, dict[str, Any]] = {
 # Settings a dataset's preset tuned for its own model family only: another family (--model) does not
 # inherit them (mnist-sample's fast generator learning rate is a DCGAN finding, not one for SRGAN or cgan).
 FAMILY_ONLY_SETTINGS = ("d_lr", "g_lr")
+# What a plain GAN (TrainConfig.plain_for_dataset) keeps from a dataset's preset: the problem, the networks,
+# the training budget and the steps per compiled call; no stabiliser.
+PLAIN_SETTINGS = ("model", "epochs", "steps_per_epoch", "batch_size", "latent_dim", "mlp_units", "steps_per_execution")
 # Models trained on (source, target) image pairs (keras_gan.paired).
 PAIRED_MODELS = ("pix2pix", "srgan")
 
@@ -331,6 +334,13 @@ class TrainConfig:
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def plain_for_dataset(cls, dataset: str, **overrides) -> "TrainConfig":
+        """A plain GAN on ``dataset``: the preset's ``PLAIN_SETTINGS``, every other setting the default
+        (non-saturating loss, Adam(2e-4, beta_1=0.5), no packing, penalty, spectral norm or EMA)."""
+        preset = PRESETS[dataset]
+        return cls(dataset=dataset, **{key: preset[key] for key in PLAIN_SETTINGS if key in preset}, **overrides)
 
     @classmethod
     def from_json(cls, text: str) -> "TrainConfig":

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from keras_gan.config import PRESETS, TrainConfig
+from keras_gan.config import PLAIN_SETTINGS, PRESETS, TrainConfig
 
 _PATH = Path(__file__).parent.parent / "benchmarks" / "mode_collapse.py"
 _spec = importlib.util.spec_from_file_location("mode_collapse", _PATH)
@@ -20,7 +20,7 @@ def test_recommended_is_the_cli_default_and_plain_keeps_only_the_budget():
     defaults = TrainConfig()
     for key in ("loss", "lr", "beta_1", "d_steps", "pack", "ema", "r1_gamma", "spectral_norm", "gp_weight"):
         assert getattr(plain, key) == getattr(defaults, key)
-    for key in mode_collapse.PLAIN_KEYS:
+    for key in PLAIN_SETTINGS:
         assert getattr(plain, key) == PRESETS["grid"][key]
 
 
