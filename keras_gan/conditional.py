@@ -218,6 +218,10 @@ class ConditionalGAN(GAN):
     def discriminate(self, samples, condition, training=False):
         return self.discriminator([samples, condition], training=training)
 
+    def statistics_inputs(self, n: int, seed: int):
+        """Latent vectors with the classes cycled through, equally many of each."""
+        return [self.latent_vectors(n, seed), class_labels(None, n, self.num_classes)]
+
     def generate(
         self,
         n: int | None = None,

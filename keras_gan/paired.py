@@ -154,6 +154,11 @@ class PairedGAN(GAN):
 
     # ------------------------------------------------------------------ using it
 
+    def statistics_inputs(self, n, seed):
+        """None: the generator's inputs are source images from the data, so the moving
+        average keeps the batch-norm statistics copied from the generator being trained."""
+        return None
+
     def latent_vectors(self, n, seed=None):
         raise ValueError(
             f"{type(self).__name__} has no latent space: it translates images; call translate(sources) "

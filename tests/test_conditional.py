@@ -181,3 +181,15 @@ def test_cli_trains_a_cgan_whose_grid_has_a_row_per_class_and_generate_takes_a_l
     np.testing.assert_allclose(np.load(raw), np.asarray(expected), atol=1e-5)
     assert generate.main([str(saved), "--label", "10", "--out", str(tmp_path / "x.png")]) == 2
     assert "0..9" in capsys.readouterr().err
+
+
+def test_the_moving_average_measures_its_statistics_on_every_class():
+    gan = tiny_cgan(ema=0.5)
+    latent, labels = gan.statistics_inputs(25, seed=0)
+    assert latent.shape == (25, LATENT)
+    np.testing.assert_array_equal(labels, np.arange(25) % CLASSES)
+    gan.compile()
+    x, y = real_batch(8)
+    gan.fit(data.make_dataset(x, 8, y=y), epochs=1, verbose=0)
+    norms = sum(isinstance(layer, keras.layers.BatchNormalization) for layer in gan.ema_generator.layers)
+    assert norms > 0 and gan.refresh_ema_statistics() == norms

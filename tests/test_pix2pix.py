@@ -336,3 +336,14 @@ def test_the_shared_generator_pass_gives_the_weights_of_the_two_pass_step():
         np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6)
     for key in ("g_loss", "d_loss", "l1"):
         np.testing.assert_allclose(history_one[key], history_two[key], rtol=1e-5)
+
+
+def test_the_moving_average_of_a_translator_keeps_the_trained_generators_statistics():
+    # Its inputs are source images from the data, which the GAN does not hold: nothing to measure on.
+    gan = tiny_pix2pix(ema=0.5)
+    gan.compile()
+    gan.fit(tf.data.Dataset.from_tensors(pair_batch()), epochs=1, verbose=0)
+    assert gan.statistics_inputs(8, seed=0) is None and gan.refresh_ema_statistics() == 0
+    live = [v for v in gan.generator.weights if "moving" in v.path]
+    shadow = [v for v in gan.sampling_generator.weights if "moving" in v.path]
+    assert live and all(np.array_equal(np.array(a), np.array(b)) for a, b in zip(live, shadow))

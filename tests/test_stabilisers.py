@@ -12,6 +12,7 @@ import pytest
 import tensorflow as tf
 
 from keras_gan import GAN, augment, generate, layers, losses, networks, train
+from keras_gan import gan as gan_lib
 from keras_gan.config import TrainConfig
 
 LATENT = 4
@@ -177,6 +178,81 @@ def test_ema_is_used_by_generate_and_survives_a_checkpoint_round_trip(tmp_path):
         np.testing.assert_array_equal(np.array(a), np.array(b))
     z = gan.latent_vectors(2, seed=0)
     np.testing.assert_array_equal(restored.generate(2, latent=z), gan.generate(2, latent=z))
+
+
+def test_recomputed_batch_norm_statistics_are_the_mean_of_the_batch_statistics():
+    # Two batches of 256 with known moments; the model is frozen, a nested model holds the layer,
+    # and a Dense layer frozen on its own inside a trainable model must stay frozen.
+    inner = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(momentum=0.9)])
+    x = keras.Input((3,))
+    frozen_dense = keras.layers.Dense(3, trainable=False)
+    model = keras.Model(x, frozen_dense(inner(x)))
+    norm = inner.layers[0]
+    rng = np.random.default_rng(0)
+    first = rng.normal([1.0, -2.0, 0.0], [1.0, 0.5, 2.0], (256, 3)).astype("float32")
+    second = rng.normal([3.0, 0.0, 0.0], [2.0, 0.5, 1.0], (256, 3)).astype("float32")
+    gamma_beta = snapshot([norm.gamma, norm.beta])
+    dense_before = snapshot(frozen_dense.weights)
+
+    assert gan_lib.recompute_batch_norm_statistics(model, np.concatenate([first, second]), batch_size=256) == 1
+    np.testing.assert_allclose(np.array(norm.moving_mean), (first.mean(0) + second.mean(0)) / 2, rtol=1e-5)
+    np.testing.assert_allclose(np.array(norm.moving_variance), (first.var(0) + second.var(0)) / 2, rtol=1e-4)
+    assert not any(changed(gamma_beta, [norm.gamma, norm.beta])) and not any(changed(dense_before, frozen_dense.weights))
+    assert model.trainable and not frozen_dense.trainable and norm.momentum == 0.9
+
+    model.trainable = False
+    assert gan_lib.recompute_batch_norm_statistics(model, second, batch_size=256) == 1  # a frozen model is measured too
+    np.testing.assert_allclose(np.array(norm.moving_mean), second.mean(0), rtol=1e-5)
+    assert not model.trainable and not norm.trainable
+    assert gan_lib.recompute_batch_norm_statistics(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), first) == 0
+
+
+def dcgan_with_ema(ema=0.5):
+    generator = networks.dcgan_generator(LATENT, SHAPE, base_filters=4)
+    discriminator = networks.dcgan_discriminator(SHAPE, base_filters=4)
+    return GAN(generator, discriminator, seed=0, ema=ema)
+
+
+def test_the_moving_average_samples_with_batch_norm_statistics_of_its_own_weights():
+    gan = dcgan_with_ema()
+    gan.compile(g_optimizer=keras.optimizers.Adam(0.05))  # a fast generator: the average lags well behind
+    gan.fit(image_batch(32), batch_size=8, epochs=1, verbose=0)
+    live = [layer for layer in gan.generator.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    shadow = [layer for layer in gan.ema_generator.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    live_before = snapshot([v for layer in live for v in (layer.moving_mean, layer.moving_variance)])
+    # update_ema copied the trained generator's statistics
+    np.testing.assert_array_equal(np.array(shadow[0].moving_mean), np.array(live[0].moving_mean))
+
+    assert gan.sampling_generator is gan.ema_generator
+    # By hand for the first layer: the averaged Dense kernel (no bias) on the statistics latents, batch by batch.
+    z = gan.latent_vectors(gan_lib.EMA_STATISTICS_SAMPLES, gan_lib.EMA_STATISTICS_SEED)
+    kernel = np.array(gan.ema_generator.layers[1].kernel)
+    projected = (z @ kernel).reshape(-1, 256, kernel.shape[1])
+    np.testing.assert_allclose(np.array(shadow[0].moving_mean), projected.mean(1).mean(0), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(np.array(shadow[0].moving_variance), projected.var(1).mean(0), rtol=1e-3)
+    assert not np.allclose(np.array(shadow[0].moving_variance), np.array(live[0].moving_variance), rtol=0.05)
+    assert not any(changed(live_before, [v for layer in live for v in (layer.moving_mean, layer.moving_variance)]))
+    assert not gan.ema_generator.trainable
+
+    # Measured once per generator update: sampling again without training keeps them...
+    shadow[0].moving_mean.assign(np.zeros(shadow[0].moving_mean.shape, "float32"))
+    gan.generate(2, seed=0)
+    assert not np.any(np.array(shadow[0].moving_mean))
+    # ...and a further step measures them again.
+    gan.fit(image_batch(8), batch_size=8, epochs=1, verbose=0)
+    gan.generate(2, seed=0)
+    assert np.any(np.array(shadow[0].moving_mean))
+
+
+def test_the_generators_used_in_training_keep_their_statistics_and_weights_when_the_average_samples():
+    gan = dcgan_with_ema()
+    gan.compile()
+    gan.fit(image_batch(16), batch_size=8, epochs=1, verbose=0)
+    generator_before = snapshot(gan.generator.weights)
+    shadow_weights = snapshot([w for w in gan.ema_generator.weights if "moving" not in w.path])
+    gan.generate(4, seed=1)
+    assert not any(changed(generator_before, gan.generator.weights))
+    assert not any(changed(shadow_weights, [w for w in gan.ema_generator.weights if "moving" not in w.path]))
 
 
 def test_ema_decay_must_lie_between_zero_and_one():
