@@ -594,6 +594,7 @@ def _add_stabiliser_flags(group) -> None:
     add("--instance-noise", metavar="STD", type=float, help="initial std of Gaussian noise on D's inputs, Sonderby et al. 2016")
     add("--instance-noise-steps", metavar="N", type=int, help="steps over which the instance noise decays to 0 (default: the run)")
     add("--ema", type=float, metavar="DECAY", help="moving average of G's weights for sampling and saving (e.g. 0.999)")
+    add("--no-ema", action="store_true", help="no moving average, where the preset has one (mnist-sample, ring, grid, cgan)")
     add("--diffaugment", metavar="POLICY", help="DiffAugment on D's inputs, Zhao et al. 2020: e.g. color,translation,cutout")
     add("--pack", type=int, metavar="M", help="PacGAN: D judges M samples at once, Lin et al. 2018")
     add("--spectral-norm", action="store_true", help="spectral normalisation in the discriminator, Miyato et al. 2018")
@@ -663,6 +664,10 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
             raise ValueError(f"--config {args.config}: {error}") from None
     fields = {field.name for field in dataclasses.fields(TrainConfig)}
     settings.update({key: value for key, value in given.items() if key in fields and key != "dataset"})
+    if args.no_ema:
+        if "ema" in given:
+            raise ValueError("--ema and --no-ema contradict each other; choose one")
+        settings["ema"] = None
     dataset = given.get("dataset", settings.pop("dataset", args.dataset))
     settings.setdefault("out", str(Path("runs") / Path(dataset).name))
     if args.image_size is not None:

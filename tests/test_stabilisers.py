@@ -532,6 +532,14 @@ def test_cli_flags_reach_the_config():
     assert (config.diffaugment, config.pack, config.spectral_norm, config.d_lr, config.g_lr) == ("color,cutout", 2, True, 4e-4, 1e-4)
 
 
+def test_no_ema_turns_off_a_presets_moving_average():
+    parse = lambda argv: train.config_from_args(train.build_parser().parse_args(argv))  # noqa: E731
+    assert parse(["--dataset", "ring"]).ema == 0.999
+    assert parse(["--dataset", "ring", "--no-ema"]).ema is None
+    assert parse(["--model", "cgan", "--no-ema"]).ema is None
+    assert parse(["--dataset", "ring", "--ema", "0.99"]).ema == 0.99
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -540,6 +548,7 @@ def test_cli_flags_reach_the_config():
         (["--loss", "hinge", "--label-smoothing", "0.1"], "label_smoothing needs a probabilistic loss"),
         (["--label-smoothing", "1"], r"label_smoothing must lie in [0, 1), got 1.0"),
         (["--ema", "1.5"], "ema must be a decay in (0, 1)"),
+        (["--ema", "0.99", "--no-ema"], "--ema and --no-ema contradict each other"),
         (["--diffaugment", "colour"], "unknown DiffAugment policy 'colour'; valid: color, translation, cutout"),
         (["--r1-gamma", "-1"], "r1_gamma must be a non-negative number, got -1.0"),
         (["--gp-weight", "-1"], "gp_weight must be a non-negative number, got -1.0"),
