@@ -325,6 +325,7 @@ def evaluate_run(
     seed: int = 0,
     out: str | os.PathLike | None = None,
     rejection: bool = False,
+    trained_generator: bool = False,
 ) -> dict:
     """Evaluates the run in ``run_dir`` and writes ``metrics.json`` (into the run by default).
 
@@ -333,8 +334,11 @@ def evaluate_run(
     the samples are drawn by discriminator rejection sampling
     (``keras_gan.rejection``: the run's discriminator refitted on its
     training data against the saved generator) and the report goes to
-    ``metrics_drs.json`` by default, beside the plain one. Returns the
-    report that was written.
+    ``metrics_drs.json`` by default, beside the plain one. With
+    ``trained_generator`` the samples come from the latest checkpoint's
+    generator, the one that trained, instead of ``generator.keras`` (the
+    moving average when the run had ``ema``), and the report's name gains
+    ``_trained``. Returns the report that was written.
     """
     from keras_gan import generate, train
 
@@ -343,6 +347,11 @@ def evaluate_run(
     generator = generate.load_generator(run_dir / "generator.keras")
     sample_shape = tuple(generator.outputs[0].shape[1:])
     gan, source = _restore_gan(run_dir, config, sample_shape)
+    generator_name = str(run_dir / "generator.keras")
+    if trained_generator:
+        if gan is None:
+            raise ValueError(f"--trained-generator needs the run's latest checkpoint: {source}")
+        generator, generator_name = gan.generator, f"the trained generator of {run_dir / source}"
     sampler = None
     if rejection:
         if gan is None:
@@ -351,7 +360,7 @@ def evaluate_run(
     entries, evaluation = evaluate_generator(
         generator, config.dataset, num_samples=num_samples, features=features, seed=seed, sampler=sampler
     )
-    report = {"dataset": config.dataset, "generator": str(run_dir / "generator.keras"), "seed": seed, "metrics": entries}
+    report = {"dataset": config.dataset, "generator": generator_name, "seed": seed, "metrics": entries}
     if gan is None:
         report["discriminator"] = {"unavailable": {"reason": source}}
     else:
@@ -362,8 +371,13 @@ def evaluate_run(
         view = discriminator_view(gan, x, y, config.batch_size)
         samples = {"real": len(x), "real_split": where, "generated": "one batch per real batch"}
         report["discriminator"] = _entries(view, None, f"the run's discriminator, {source}", samples)
-    write_report(report, out or run_dir / ("metrics_drs.json" if rejection else "metrics.json"))
+    write_report(report, out or run_dir / report_name(rejection, trained_generator))
     return report
+
+
+def report_name(rejection: bool = False, trained_generator: bool = False) -> str:
+    """``metrics.json``, ``metrics_drs.json``, ``metrics_trained.json`` or ``metrics_trained_drs.json``."""
+    return "metrics" + ("_trained" if trained_generator else "") + ("_drs" if rejection else "") + ".json"
 
 
 def _rejection_sampler(gan, generator, config, sample_shape):
@@ -452,6 +466,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="draw the samples by discriminator rejection sampling (Azadi et al. 2019) with the run's discriminator, "
         "refitted; needs a run directory; writes metrics_drs.json by default",
     )
+    parser.add_argument(
+        "--trained-generator", action="store_true",
+        help="sample the generator that trained (the run's latest checkpoint) instead of generator.keras, which is "
+        "the moving average when the run had --ema; needs a run directory; writes metrics_trained.json by default",
+    )
     return parser
 
 
@@ -464,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError("give either a run directory or --generator PATH.keras (with --dataset)")
         if args.generator is not None and args.rejection:
             raise ValueError("--rejection needs a run directory (the run's discriminator), not --generator")
+        if args.generator is not None and args.trained_generator:
+            raise ValueError("--trained-generator needs a run directory (the run's checkpoint), not --generator")
         if args.generator is not None:
             if args.dataset is None:
                 raise ValueError("--generator needs --dataset, the data it imitates")
@@ -477,11 +498,11 @@ def main(argv: list[str] | None = None) -> int:
             out = Path(args.out) if args.out else Path(args.generator).parent / "metrics.json"
             write_report(report, out)
         else:
-            name = "metrics_drs.json" if args.rejection else "metrics.json"
+            name = report_name(args.rejection, args.trained_generator)
             out = Path(args.out) if args.out else Path(args.run_dir) / name
             report = evaluate_run(
                 args.run_dir, num_samples=args.num_samples, features=args.features, seed=args.seed, out=out,
-                rejection=args.rejection,
+                rejection=args.rejection, trained_generator=args.trained_generator,
             )
     except (ValueError, data.DatasetUnavailableError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -61,6 +61,21 @@ def test_rejection_sampling_writes_its_own_report_beside_the_plain_one(ring_run,
     assert "metrics_drs.json" in capsys.readouterr().out
 
 
+def test_the_trained_generator_of_a_run_with_a_moving_average_gets_its_own_report(tmp_path, capsys):
+    run = train.run(tiny_config(tmp_path / "ema", ema=0.5), verbose=0).out
+    assert evaluate.main([str(run), "--num-samples", "64"]) == 0
+    average = (run / "metrics.json").read_text()
+    assert evaluate.main([str(run), "--num-samples", "64", "--trained-generator"]) == 0
+    assert (run / "metrics.json").read_text() == average  # the earlier report is kept
+    trained = json.loads((run / "metrics_trained.json").read_text())
+    assert trained["generator"] == f"the trained generator of {run / 'checkpoints' / 'epoch_001.weights.h5'} (epoch 1)"
+    assert trained["metrics"]["fid"]["value"] != json.loads(average)["metrics"]["fid"]["value"]
+    assert "metrics_trained.json" in capsys.readouterr().out
+    assert evaluate.main(["--generator", "g.keras", "--dataset", "ring", "--trained-generator"]) == 2
+    assert "--trained-generator needs a run directory" in capsys.readouterr().err
+    assert evaluate.report_name(rejection=True, trained_generator=True) == "metrics_trained_drs.json"
+
+
 def test_rejection_sampling_needs_a_run_directory(capsys):
     assert evaluate.main(["--generator", "g.keras", "--dataset", "ring", "--rejection"]) == 2
     assert "--rejection needs a run directory" in capsys.readouterr().err
