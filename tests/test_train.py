@@ -106,7 +106,7 @@ def test_cli_data_scale_puts_the_rescaling_into_the_saved_generator(tmp_path):
     assert rescaling.scale == 4.0 and generator.layers[-1] is rescaling
 
 
-def test_default_preset_trains_the_generator_16_times_faster_than_the_discriminator():
+def test_default_preset_trains_the_generator_16_times_faster_than_the_discriminator_and_samples_its_average():
     config = TrainConfig.for_dataset("mnist-sample")
     assert (config.d_lr, config.g_lr, config.lr) == (None, 3.2e-3, 2e-4)
     gan = train.build_gan(config, (28, 28, 1))
@@ -114,9 +114,13 @@ def test_default_preset_trains_the_generator_16_times_faster_than_the_discrimina
     assert float(gan.g_optimizer.learning_rate) == pytest.approx(3.2e-3)
     # A flag still wins over the preset.
     assert TrainConfig.for_dataset("mnist-sample", g_lr=2e-4).g_lr == 2e-4
-    # Another model family on the same digits does not inherit the DCGAN's learning rates.
+    # Another model family on the same digits does not inherit the DCGAN's learning rates or moving average.
+    assert config.ema == 0.999
     for model in ("cgan", "srgan", "mlp"):
         assert TrainConfig.for_dataset("mnist-sample", model=model).g_lr is None
+    assert TrainConfig.for_dataset("mnist-sample", model="cgan").ema == 0.999  # cgan's own preset
+    assert TrainConfig.for_dataset("mnist-sample", model="srgan").ema is None
+    assert TrainConfig.for_dataset("mnist-sample", model="mlp").ema is None
     srgan = train.build_gan(TrainConfig.for_dataset("mnist-sample", model="srgan", base_filters=4), (28, 28, 1))
     assert float(srgan.g_optimizer.learning_rate) == pytest.approx(1e-4)
 
