@@ -287,7 +287,7 @@ class GAN(keras.Model):
         that generator's activations, not the average's, and with a fast
         generator learning rate the two differ a lot (FID of a 30-epoch
         MNIST-sample run with ``ema=0.999``: 81.8 with the copied
-        statistics, 66.8 with measured ones). This runs the average in
+        statistics, 66.1 with measured ones). This runs the average in
         training mode over ``EMA_STATISTICS_SAMPLES`` inputs and keeps the
         mean of their batch statistics (BigGAN's "standing statistics",
         Brock et al. 2019). The weights used in training are untouched.
