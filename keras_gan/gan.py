@@ -261,15 +261,11 @@ class GAN(keras.Model):
         """
         if self.ema_generator is None:
             return self.generator
-        step = self._generator_updates()
+        step = int(keras.ops.convert_to_numpy(self._training_step()))
         if step != self._ema_statistics_step:
             self.refresh_ema_statistics()
             self._ema_statistics_step = step
         return self.ema_generator
-
-    def _generator_updates(self) -> int:
-        optimizer = getattr(self, "g_optimizer", None)
-        return -1 if optimizer is None else int(keras.ops.convert_to_numpy(optimizer.iterations))
 
     def statistics_inputs(self, n: int, seed: int):
         """``n`` generator inputs to measure its batch-norm statistics on: latent vectors.
@@ -827,7 +823,7 @@ def recompute_batch_norm_statistics(model: keras.Model, inputs, batch_size: int 
     Returns:
         how many batch-norm layers were measured.
     """
-    everything = [model, *_nested_layers(model)]
+    everything = list(model._flatten_layers())  # the model itself, then every layer inside, nested ones too
     norms = [layer for layer in everything if isinstance(layer, keras.layers.BatchNormalization)]
     if not norms:
         return 0
@@ -849,12 +845,6 @@ def recompute_batch_norm_statistics(model: keras.Model, inputs, batch_size: int 
         for layer, value in zip(norms, momentum):
             layer.momentum = value
     return len(norms)
-
-
-def _nested_layers(layer):
-    for inner in getattr(layer, "layers", ()):
-        yield inner
-        yield from _nested_layers(inner)
 
 
 def latent_vectors(n: int, latent_dim: int, seed: int | None = None) -> np.ndarray:
