@@ -23,9 +23,10 @@ Settings:
   beta_1=0.5) and no stabiliser (no packing, unit scale, penalty, spectral
   norm or EMA): a plain GAN.
 
-Each unpacked run is also sampled by discriminator rejection
-(``keras_gan.rejection``); a packed discriminator judges groups of samples,
-not one, so packed runs have no DRS figures.
+Each run is also sampled by discriminator rejection (``keras_gan.rejection``);
+a packed discriminator judges groups of samples, so a packed run keeps or
+rejects whole packs (the optimal packed logit is the sum of the members' log
+density ratios).
 
 Wall time is per run, training plus evaluation, on whatever else the
 machine is doing; the load average is reported with it, and the CPU time
@@ -80,7 +81,7 @@ def run_one(dataset: str, setting: str, seed: int, runs_dir: Path) -> dict:
     samples = evaluate.draw_samples(generator, NUM_SAMPLES, seed=seed + 1)
     evaluation = evaluate.Evaluation(dataset)
     stats = evaluation(samples)
-    drs = drs_statistics(result.gan, generator, evaluation, seed) if config.pack == 1 else None
+    drs = drs_statistics(result.gan, generator, evaluation, seed)
     return {
         "dataset": dataset,
         "setting": setting,
@@ -106,8 +107,8 @@ def drs_statistics(gan, generator, evaluation: evaluate.Evaluation, seed: int) -
     """
     started = time.perf_counter()
     real = data.load(evaluation.dataset, seed=seed).x
-    critic = rejection.refit_discriminator(gan.discriminator, generator, real, seed=seed)
-    samples, info = rejection.rejection_sample(generator, critic, NUM_SAMPLES, seed=seed + 1)
+    critic = rejection.refit_discriminator(gan.discriminator, generator, real, seed=seed, pack=gan.pack)
+    samples, info = rejection.rejection_sample(generator, critic, NUM_SAMPLES, seed=seed + 1, pack=gan.pack)
     stats = evaluation(samples)
     return {
         "modes": int(stats["modes"]),
@@ -233,8 +234,6 @@ def main(argv=None) -> int:
                     with_drs = (
                         f"with DRS sampling {drs['modes']} modes, {100 * drs['high_quality']:.1f}% HQ, "
                         f"reverse KL {drs['reverse_kl']:.4f}, {100 * drs['acceptance']:.0f}% accepted"
-                        if drs
-                        else "no DRS (packed discriminator)"
                     )
                     print(
                         f"{dataset} {setting} seed {seed}: {row['modes']} modes, {100 * row['high_quality']:.1f}% HQ, "

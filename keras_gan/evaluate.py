@@ -386,14 +386,12 @@ def _rejection_sampler(gan, generator, config, sample_shape):
 
     if conditional.is_conditional(generator) or getattr(gan, "latent_dim", None) is None:
         raise ValueError("rejection sampling needs an unconditional generator of latent vectors")
-    if gan.pack > 1:
-        raise ValueError(f"rejection sampling needs a discriminator that judges one sample; this run packs {gan.pack}")
     image_shape = sample_shape if len(sample_shape) == 3 else None
     real = data.load(config.dataset, image_shape=image_shape, seed=config.seed).x
 
     def sampler(n, seed):
-        critic = rejection.refit_discriminator(gan.discriminator, generator, real, seed=seed)
-        samples, info = rejection.rejection_sample(generator, critic, n, seed=seed)
+        critic = rejection.refit_discriminator(gan.discriminator, generator, real, seed=seed, pack=gan.pack)
+        samples, info = rejection.rejection_sample(generator, critic, n, seed=seed, pack=gan.pack)
         return samples, info.describe()
 
     return sampler

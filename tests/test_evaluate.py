@@ -61,6 +61,14 @@ def test_rejection_sampling_writes_its_own_report_beside_the_plain_one(ring_run,
     assert "metrics_drs.json" in capsys.readouterr().out
 
 
+def test_a_packed_run_is_rejection_sampled_in_whole_packs(tmp_path):
+    config = tiny_config(tmp_path / "grid", dataset="grid", model="mlp", latent_dim=2, pack=2, mlp_units=(8,))
+    run = train.run(config, verbose=0).out
+    assert evaluate.main([str(run), "--rejection"]) == 0
+    sampler = json.loads((run / "metrics_drs.json").read_text())["metrics"]["modes"]["samples"]["sampler"]
+    assert "gamma 0, whole packs of 2 kept or rejected: kept 2500 of" in sampler
+
+
 def test_the_trained_generator_of_a_run_with_a_moving_average_gets_its_own_report(tmp_path, capsys):
     run = train.run(tiny_config(tmp_path / "ema", ema=0.5), verbose=0).out
     assert evaluate.main([str(run), "--num-samples", "64"]) == 0

@@ -36,13 +36,14 @@ def test_one_tiny_run_gives_a_protocol_row(tmp_path, monkeypatch):
     assert 0 <= drs["modes"] <= 8 and 0.0 <= drs["high_quality"] <= 1.0 and 0.0 < drs["acceptance"] <= 1.0
 
 
-def test_a_packed_run_has_no_drs_figures(tmp_path, monkeypatch):
+def test_a_packed_run_is_rejection_sampled_in_whole_packs(tmp_path, monkeypatch):
     monkeypatch.setitem(
         PRESETS, "grid", {**PRESETS["grid"], "epochs": 1, "steps_per_epoch": 2, "mlp_units": (8,), "pack": 2}
     )
     row = mode_collapse.run_one("grid", "recommended", 0, tmp_path)
-    assert row["config"]["pack"] == 2 and row["drs"] is None
+    assert row["config"]["pack"] == 2
     assert 0 <= row["modes"] <= 25
+    assert 0 <= row["drs"]["modes"] <= 25 and 0.0 < row["drs"]["acceptance"] <= 1.0
     assert "| grid | recommended | 0 |" in mode_collapse.per_seed_table([row])
 
 

@@ -82,5 +82,62 @@ def test_refitting_refuses_samples_the_discriminator_cannot_judge_one_by_one():
     generator = linear(1.0, 0.0, "identity")
     x = keras.Input((2,))
     packed = keras.Model(x, keras.layers.Dense(1)(x))  # e.g. pack=2 on 1-D points
-    with pytest.raises(ValueError, match=r"do not fit the discriminator's input \(2,\)"):
+    with pytest.raises(ValueError, match=r"give \(1,\), which does not fit the discriminator's input \(2,\)"):
         refit_discriminator(packed, generator, np.zeros((8, 1), "float32"))
+    with pytest.raises(ValueError, match=r"packed 3 at a time give \(3,\)"):
+        refit_discriminator(packed, generator, np.zeros((8, 1), "float32"), pack=3)
+
+
+def packed_log_ratio():
+    """The optimal critic of packs of two 1-D samples: N(0.5, 1) against N(0, 1), summed over the members."""
+    x = keras.Input((2,))
+    layer = keras.layers.Dense(1)
+    model = keras.Model(x, layer(x))
+    layer.set_weights([np.array([[0.5], [0.5]], "float32"), np.array([-0.25], "float32")])
+    return model
+
+
+def test_packed_rejection_keeps_whole_packs_and_each_member_follows_the_target():
+    generator = linear(1.0, 0.0, "identity")
+    samples, info = rejection_sample(generator, packed_log_ratio(), 6000, seed=3, batch_size=4000, pack=2)
+    assert samples.shape == (6000, 1)
+    assert abs(samples.mean() - 0.5) < 0.05
+    assert abs(samples.std() - 1.0) < 0.05
+    # Kept packs are draws of the target's square: their two members are independent.
+    pairs = samples[: len(samples) // 2 * 2].reshape(-1, 2)
+    assert abs(np.corrcoef(pairs[:, 0], pairs[:, 1])[0, 1]) < 0.06
+    # Per pack, E[exp(0.5 (z1 + z2) - 0.25)] = 1, so the acceptance is exp(-M) again.
+    assert info.pack == 2 and info.proposed % 2 == 0
+    np.testing.assert_allclose(info.acceptance, np.exp(-info.max_logit), rtol=0.1)
+    assert "whole packs of 2 kept or rejected" in info.describe()
+
+
+def test_packed_rejection_with_a_critic_of_one_member_only_shifts_that_member():
+    # A critic that reads only the first member of each pack: the second member is kept or
+    # rejected with it, so it stays N(0, 1) while the first becomes N(1, 1).
+    x = keras.Input((2,))
+    layer = keras.layers.Dense(1)
+    critic = keras.Model(x, layer(x))
+    layer.set_weights([np.array([[1.0], [0.0]], "float32"), np.array([-0.5], "float32")])
+    samples, _ = rejection_sample(linear(1.0, 0.0, "identity"), critic, 8000, seed=1, batch_size=4000, pack=2)
+    pairs = samples.reshape(-1, 2)
+    assert abs(pairs[:, 0].mean() - 1.0) < 0.06
+    assert abs(pairs[:, 1].mean()) < 0.06
+
+
+def test_refitting_a_packed_discriminator_judges_packs_of_real_against_packs_of_generated():
+    generator = linear(0.1, 0.0, "near_zero")
+    x = keras.Input((2,))
+    blind = keras.Model(x, keras.layers.Dense(1, kernel_initializer="zeros")(x))
+    real = np.random.default_rng(0).normal(1.0, 0.1, (513, 1)).astype("float32")  # 513: one left over
+    critic = refit_discriminator(blind, generator, real, epochs=40, batch_size=64, learning_rate=1e-2, pack=2)
+    logits = critic.predict(np.array([[1.0, 1.0], [0.0, 0.0]], "float32"), verbose=0).reshape(-1)
+    assert logits[0] > 1.0 > -1.0 > logits[1]
+
+
+def test_pack_must_be_a_positive_integer_and_fit_the_batch():
+    generator = linear(1.0, 0.0, "identity")
+    with pytest.raises(ValueError, match="pack must be a positive integer, got 0"):
+        rejection_sample(generator, packed_log_ratio(), 10, pack=0)
+    with pytest.raises(ValueError, match="at least one pack of 4 samples"):
+        rejection_sample(generator, packed_log_ratio(), 10, pack=4, batch_size=3)
