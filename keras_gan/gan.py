@@ -118,10 +118,8 @@ class GAN(keras.Model):
         **kwargs,
     ):
         super().__init__(name=name, **kwargs)
-        if not isinstance(d_steps, (int, np.integer)) or isinstance(d_steps, bool) or d_steps < 1:
-            raise ValueError(f"d_steps must be a positive integer, got {d_steps!r}")
-        if not isinstance(pack, (int, np.integer)) or isinstance(pack, bool) or pack < 1:
-            raise ValueError(f"pack must be a positive integer, got {pack!r}")
+        positive_integer("d_steps", d_steps)
+        positive_integer("pack", pack)
         if ema is not None and not 0 < ema < 1:
             raise ValueError(f"ema must be a decay in (0, 1), e.g. 0.999, got {ema!r}")
         self.generator = generator
@@ -845,6 +843,13 @@ def recompute_batch_norm_statistics(model: keras.Model, inputs, batch_size: int 
         for layer, value in zip(norms, momentum):
             layer.momentum = value
     return len(norms)
+
+
+def positive_integer(name: str, value) -> int:
+    """``value`` as an ``int``; a ``ValueError`` naming ``name`` unless it is an integer of at least 1."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
 
 
 def latent_vectors(n: int, latent_dim: int, seed: int | None = None) -> np.ndarray:

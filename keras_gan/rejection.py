@@ -41,7 +41,7 @@ import keras
 import numpy as np
 
 from keras_gan import layers as layers_lib
-from keras_gan.gan import latent_vectors, predict_in_batches
+from keras_gan.gan import latent_vectors, positive_integer, predict_in_batches
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,12 +73,6 @@ def pack_samples(samples: np.ndarray, pack: int) -> np.ndarray:
     return keras.ops.convert_to_numpy(layers_lib.Pack(pack)(samples))
 
 
-def _check_pack(pack) -> int:
-    if not isinstance(pack, (int, np.integer)) or isinstance(pack, bool) or pack < 1:
-        raise ValueError(f"pack must be a positive integer, got {pack!r}")
-    return int(pack)
-
-
 def refit_discriminator(
     discriminator: keras.Model,
     generator: keras.Model,
@@ -101,7 +95,7 @@ def refit_discriminator(
     ``pack``, the generated ones packed likewise, and left-over real samples
     that fill no pack are dropped.
     """
-    pack = _check_pack(pack)
+    pack = positive_integer("pack", pack)
     real = np.asarray(real, dtype="float32")
     if len(real) < 2 * pack:
         raise ValueError(f"refit_discriminator needs at least {2 * pack} real samples; got {len(real)}")
@@ -168,7 +162,7 @@ def rejection_sample(
     """
     if n < 1:
         raise ValueError(f"n must be a positive integer, got {n}")
-    pack = _check_pack(pack)
+    pack = positive_integer("pack", pack)
     batch_size, burn_in = batch_size - batch_size % pack, burn_in - burn_in % pack
     if batch_size < 1 or burn_in < 1:
         raise ValueError(f"batch_size and burn_in must hold at least one pack of {pack} samples")
