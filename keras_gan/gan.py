@@ -118,17 +118,17 @@ class GAN(keras.Model):
         **kwargs,
     ):
         super().__init__(name=name, **kwargs)
-        positive_integer("d_steps", d_steps)
-        positive_integer("pack", pack)
+        d_steps = positive_integer("d_steps", d_steps)
+        pack = positive_integer("pack", pack)
         if ema is not None and not 0 < ema < 1:
             raise ValueError(f"ema must be a decay in (0, 1), e.g. 0.999, got {ema!r}")
         self.generator = generator
         self.discriminator = discriminator
-        self.d_steps = int(d_steps)
+        self.d_steps = d_steps
         self.latent_dim = int(latent_dim or generator.inputs[0].shape[-1])
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.pack = int(pack)
+        self.pack = pack
         self.diffaugment = diffaugment or None
         self.instance_noise = float(instance_noise)
         self.instance_noise_steps = instance_noise_steps
