@@ -1,5 +1,6 @@
 import csv
 import json
+import os
 import subprocess
 import sys
 
@@ -242,6 +243,46 @@ def test_help_lists_the_options():
     for flag in ("--model", "--dataset", "--epochs", "--steps-per-epoch", "--batch-size", "--latent-dim",
                  "--loss", "--d-steps", "--lr", "--seed", "--out"):
         assert flag in result.stdout
+
+
+def test_importing_the_package_leaves_tensorflow_unloaded_until_a_name_is_used():
+    # `python -m keras_gan.train` runs keras_gan/__init__.py before train.py, which
+    # can only quieten TensorFlow's C++ start-up messages if TensorFlow is not loaded yet.
+    code = (
+        "import sys, keras_gan\n"
+        "print('tensorflow' in sys.modules)\n"
+        "from keras_gan import GAN, losses\n"
+        "from keras_gan.gan import GAN as direct\n"
+        "print(GAN is direct, losses.__name__, 'tensorflow' in sys.modules)\n"
+        "try:\n"
+        "    keras_gan.no_such_name\n"
+        "except AttributeError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "False",
+        "True keras_gan.losses True",
+        "module 'keras_gan' has no attribute 'no_such_name'",
+    ]
+
+
+def test_cli_sets_the_tensorflow_log_level_before_tensorflow_loads():
+    env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    code = (
+        "import os, sys\n"
+        "import keras_gan\n"
+        "assert 'tensorflow' not in sys.modules\n"
+        "import keras_gan.train\n"
+        "print(os.environ['TF_CPP_MIN_LOG_LEVEL'])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "3"
+    # TensorFlow's "This TensorFlow binary is optimized ..." line, written at level INFO
+    # when the level was not set before TensorFlow loaded (on CPUs it was not built for).
+    assert "cpu_feature_guard" not in result.stderr
 
 
 def test_config_rejects_malformed_json():
