@@ -154,7 +154,12 @@ def test_cli_flags_reach_the_config_and_the_compiled_gan():
     assert gan.generator.layers[1].dtype_policy.name == "mixed_bfloat16"
     assert keras.config.dtype_policy().name == "float32"
     defaults = train.config_from_args(train.build_parser().parse_args(["--dataset", "mnist-sample"]))
-    assert (defaults.steps_per_execution, defaults.jit_compile, defaults.strategy) == (1, None, "default")
+    assert (defaults.steps_per_execution, defaults.jit_compile, defaults.strategy) == (25, None, "default")
+    assert train.build_gan(defaults, (28, 28, 1)).steps_per_execution == 25
+    # Timed on the DCGAN only: another family on the same digits keeps one step per call.
+    cgan = train.config_from_args(train.build_parser().parse_args(["--dataset", "mnist-sample", "--model", "cgan"]))
+    assert cgan.steps_per_execution == 1
+    assert train.config_from_args(train.build_parser().parse_args(["--dataset", "mnist"])).steps_per_execution == 1
     assert train.config_from_args(train.build_parser().parse_args(["--dataset", "ring"])).steps_per_execution == 50
     # A strategy needs one step per call: the preset's 50 yields to it, a flag given does not.
     ring = ["--dataset", "ring", "--strategy", "multi-worker"]
