@@ -6,6 +6,7 @@ import csv
 import logging
 import math
 import os
+import time
 from pathlib import Path
 
 import keras
@@ -74,21 +75,44 @@ class SampleGrid(keras.callbacks.Callback):
 
 
 class HistoryPlot(keras.callbacks.Callback):
-    """Redraws the loss and discriminator curves into ``path`` after every epoch.
+    """Redraws the loss and discriminator curves into ``path`` as training goes.
+
+    After the first epoch, then after an epoch once ``min_interval`` seconds
+    have passed since the last drawing, and when training ends (so the file
+    always ends complete). Drawing takes 0.3-0.45 s with matplotlib on this
+    project's CPU, which every epoch cost the 100-epoch default run about
+    half a minute.
 
     Args:
         path: the PNG to write.
         history: earlier epochs' logs (name -> list), continued from when resuming.
+        min_interval: seconds between drawings during training; 0 draws
+            after every epoch.
     """
 
-    def __init__(self, path, history: dict | None = None):
+    def __init__(self, path, history: dict | None = None, min_interval: float = 15.0):
         super().__init__()
         self.path = Path(path)
         self.history = {k: list(v) for k, v in (history or {}).items()}
+        self.min_interval = min_interval
+        self._drawn_at = None  # time of the last drawing; None before the first
+        self._pending = False  # epochs logged since then
 
     def on_epoch_end(self, epoch, logs=None):
         _append_logs(self.history, logs)
+        self._pending = True
+        if self._drawn_at is None or time.monotonic() - self._drawn_at >= self.min_interval:
+            self.draw()
+
+    def on_train_end(self, logs=None):
+        if self._pending:
+            self.draw()
+
+    def draw(self) -> None:
+        """Writes the curves of every epoch logged so far."""
         visualization.plot_history(self.history, self.path)
+        self._drawn_at = time.monotonic()
+        self._pending = False
 
 
 def append_log_row(path: str | os.PathLike, epoch: int, logs: dict) -> None:

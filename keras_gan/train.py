@@ -518,6 +518,7 @@ def _train(config, setup, out, initial_epoch, history, grid_latent, verbose, ext
             ],
         )
     except callbacks.TrainingDiverged as error:
+        history_plot.on_train_end()  # the curves of every good epoch, drawn or not yet
         raise callbacks.TrainingDiverged(f"{error}; {_keep_last_good(gan, out)}") from None
     seconds = time.perf_counter() - started
     _save_generator(gan, out)

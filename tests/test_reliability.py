@@ -412,6 +412,25 @@ def test_ctrl_c_names_the_resume_command(monkeypatch, tmp_path, capsys):
     assert capsys.readouterr().err == f"interrupted; continue with: python -m keras_gan.train --resume {tmp_path / 'x'}\n"
 
 
+def test_the_curves_are_redrawn_after_the_first_epoch_then_at_most_every_interval_and_at_the_end(monkeypatch, tmp_path):
+    drawn = []  # epochs in each drawing
+    monkeypatch.setattr(callbacks.visualization, "plot_history", lambda history, path: drawn.append(len(history["d_loss"])))
+    clock = [0.0]
+    monkeypatch.setattr(callbacks.time, "monotonic", lambda: clock[0])
+    plot = callbacks.HistoryPlot(tmp_path / "losses.png", history={"d_loss": [0.7]}, min_interval=10)
+    for epoch, now in enumerate([100.0, 105.0, 111.0, 112.0], start=1):
+        clock[0] = now
+        plot.on_epoch_end(epoch, {"d_loss": 0.5})
+    assert drawn == [2, 4]  # the resumed history's epoch counts; 105 and 112 were too soon
+    plot.on_train_end()
+    plot.on_train_end()
+    assert drawn == [2, 4, 5]  # the end draws what was left, once
+    every = callbacks.HistoryPlot(tmp_path / "losses.png", min_interval=0)
+    for epoch in range(3):
+        every.on_epoch_end(epoch, {"d_loss": 0.5})
+    assert drawn == [2, 4, 5, 1, 2, 3]
+
+
 def test_non_finite_logs_lists_losses_first():
     assert callbacks.non_finite_logs({"d_real": float("nan"), "g_loss": float("inf"), "d_loss": 0.3}) == {
         "g_loss": float("inf"), "d_real": pytest.approx(float("nan"), nan_ok=True)

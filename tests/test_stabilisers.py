@@ -213,6 +213,17 @@ def dcgan_with_ema(ema=0.5):
     return GAN(generator, discriminator, seed=0, ema=ema)
 
 
+def test_statistics_batches_shrink_for_large_outputs():
+    def generator(shape):
+        z = keras.Input((4,))
+        return keras.Model(z, keras.layers.Reshape(shape)(keras.layers.Dense(int(np.prod(shape)))(z)))
+
+    assert gan_lib.statistics_batch_size(generator((28, 28, 1))) == 1024  # 2**20 // 784 = 1337, capped
+    assert gan_lib.statistics_batch_size(generator((32, 32, 3))) == 341  # 2**20 // 3072
+    assert gan_lib.statistics_batch_size(generator((64, 64, 3))) == 256  # 85, raised to the floor
+    assert gan_lib.statistics_batch_size(generator((2,))) == 1024
+
+
 def test_the_moving_average_samples_with_batch_norm_statistics_of_its_own_weights():
     gan = dcgan_with_ema()
     gan.compile(g_optimizer=keras.optimizers.Adam(0.05))  # a fast generator: the average lags well behind
@@ -227,7 +238,9 @@ def test_the_moving_average_samples_with_batch_norm_statistics_of_its_own_weight
     # By hand for the first layer: the averaged Dense kernel (no bias) on the statistics latents, batch by batch.
     z = gan.latent_vectors(gan_lib.EMA_STATISTICS_SAMPLES, gan_lib.EMA_STATISTICS_SEED)
     kernel = np.array(gan.ema_generator.layers[1].kernel)
-    projected = (z @ kernel).reshape(-1, 256, kernel.shape[1])
+    batch = gan_lib.statistics_batch_size(gan.ema_generator)
+    assert batch == 1024  # small images: four batches of 1,024
+    projected = (z @ kernel).reshape(-1, batch, kernel.shape[1])
     np.testing.assert_allclose(np.array(shadow[0].moving_mean), projected.mean(1).mean(0), rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(np.array(shadow[0].moving_variance), projected.var(1).mean(0), rtol=1e-3)
     assert not np.allclose(np.array(shadow[0].moving_variance), np.array(live[0].moving_variance), rtol=0.05)
