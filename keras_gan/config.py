@@ -18,7 +18,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     # A generator learning rate 16x the discriminator's: FID after 30 epochs 65.3, against 184.6 with both
     # at 2e-4 (77.5 at 8x, 71.5 at 32x; one seed each, README has the table); 36.6 after the 100 epochs.
     # The moving average of G (decay 0.999, its batch-norm statistics measured on its own weights): FID after
-    # 100 epochs 40.8, 38.1 and 48.7 against 48.0, 45.5 and 51.8 for the generator that trained, in three runs.
+    # 100 epochs 40.8, 38.1, 48.7, 33.8 and 41.8 against 48.0, 45.5, 51.8, 37.8 and 48.0 for the generator that
+    # trained, in five runs.
     # 25 steps per compiled call: an epoch (125 steps) took 41 ms a step instead of 51 with 1 (5 epochs of
     # python -m keras_gan.train, 32 s against 43 s), the per-step Python callbacks being what it saves.
     "mnist-sample": {
