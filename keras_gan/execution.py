@@ -57,7 +57,8 @@ def precision(policy: str = "float32"):
     image and the logit) in float32, so losses and metrics stay float32, and
     :meth:`keras_gan.GAN.compile` adds loss scaling for ``mixed_float16``.
     Whether 16 bits is faster depends on the hardware: GPUs with tensor
-    cores and CPUs with AMX or AVX512-BF16 gain, others lose.
+    cores and CPUs with AMX gain; CPUs without AMX lose, even with
+    AVX512-BF16 (README.md gives the measurements).
     """
     if policy not in PRECISIONS:
         raise ValueError(f"unknown precision {policy!r}; valid precisions: {', '.join(PRECISIONS)}")

@@ -627,7 +627,7 @@ def _add_execution_flags(group) -> None:
         help="run G forward once per step, for the last D update and the G update (the G update then reuses "
         "that batch's noise)")
     add("--mixed-precision", choices=execution.PRECISIONS,
-        help="the networks' dtype policy (default float32; 16 bits pays on GPUs and on CPUs with AMX/AVX512-BF16)")
+        help="the networks' dtype policy (default float32; 16 bits pays on GPUs and on CPUs with AMX; without AMX it was slower, even with AVX512-BF16)")
     add("--strategy", choices=execution.STRATEGIES,
         help="default: one device; mirrored: every GPU of this machine; multi-worker: the machines in TF_CONFIG "
         "(--batch-size is then the global batch)")
