@@ -89,6 +89,7 @@ def run_one(dataset: str, setting: str, seed: int, runs_dir: Path) -> dict:
         "modes": int(stats["modes"]),
         "high_quality": stats["high_quality"],
         "reverse_kl": stats["reverse_kl"],
+        "mode_spread": stats["mode_spread"],
         "train_seconds": result.seconds,
         "wall_seconds": time.perf_counter() - started,
         "cpu_seconds": time.process_time() - cpu_started,
@@ -114,6 +115,7 @@ def drs_statistics(gan, generator, evaluation: evaluate.Evaluation, seed: int) -
         "modes": int(stats["modes"]),
         "high_quality": stats["high_quality"],
         "reverse_kl": stats["reverse_kl"],
+        "mode_spread": stats["mode_spread"],
         "acceptance": info.acceptance,
         "seconds": time.perf_counter() - started,
     }

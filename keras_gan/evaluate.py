@@ -4,7 +4,8 @@ It picks the metrics that fit the data:
 
 * 2-D mixtures (``ring``, ``grid``): the VEEGAN/PacGAN protocol on 2,500
   samples: modes captured, % high-quality samples, reverse KL
-  (``metrics.mode_statistics``);
+  (``metrics.mode_statistics``), and the high-quality samples' spread about
+  their modes, which the protocol itself does not look at;
 * digits (``mnist-sample``, ``mnist``): FID, KID, classifier (Inception)
   score and precision/recall in the features of the MNIST classifier shipped
   with keras_gan, against the held-out test digits;
@@ -51,6 +52,7 @@ _DISPLAY = {
     "modes": ("modes captured", "{:.0f}"),
     "high_quality": ("% high quality", "{:.1%}"),
     "reverse_kl": ("reverse KL", "{:.4f}"),
+    "mode_spread": ("within-mode std", "{:.4f}"),
     "fid": ("FID", "{:.3f}"),
     "kid": ("KID", "{:.5f}"),
     "classifier_score": ("classifier score (IS)", "{:.3f}"),
@@ -128,7 +130,7 @@ class Evaluation:
     def metric_names(self) -> tuple[str, ...]:
         """The keys :meth:`__call__` returns."""
         if self.kind == "points":
-            return ("modes", "high_quality", "reverse_kl")
+            return ("modes", "high_quality", "reverse_kl", "mode_spread")
         return ("fid", "kid", "kid_std", "classifier_score", "classifier_score_std", "precision", "recall")
 
     @property
@@ -142,7 +144,7 @@ class Evaluation:
         samples = np.asarray(samples, dtype=np.float32)
         if self.kind == "points":
             stats = metrics.mode_statistics(samples.reshape(len(samples), -1), self.modes, self.std)
-            return {"modes": float(stats["modes"]), "high_quality": stats["high_quality"], "reverse_kl": stats["reverse_kl"]}
+            return {"modes": float(stats["modes"]), **{name: stats[name] for name in ("high_quality", "reverse_kl", "mode_spread")}}
         if samples.shape[1:] != self.image_shape:
             raise ValueError(f"generated samples have shape {samples.shape[1:]}; the real data {self.image_shape}")
         fake_features, fake_probabilities = self.features(samples)

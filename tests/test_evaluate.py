@@ -33,7 +33,7 @@ def test_points_follow_the_pacgan_protocol(ring_run, capsys):
     report = json.loads((ring_run / "metrics.json").read_text())
     assert report["dataset"] == "ring"
     entries = report["metrics"]
-    assert set(entries) == {"modes", "high_quality", "reverse_kl"}
+    assert set(entries) == {"modes", "high_quality", "reverse_kl", "mode_spread"}
     for entry in entries.values():
         assert entry["samples"]["generated"] == 2500 and entry["samples"]["num_modes"] == 8
         assert "3 std" in entry["features"]
@@ -41,12 +41,14 @@ def test_points_follow_the_pacgan_protocol(ring_run, capsys):
     assert entries["modes"]["real_data"] == 8
     assert entries["high_quality"]["real_data"] == pytest.approx(1 - np.exp(-4.5), abs=0.01)
     assert entries["reverse_kl"]["real_data"] < 0.01
+    # The ring's std is 0.01; real points' spread within 3 std is 0.974 of it (metrics.mode_statistics).
+    assert entries["mode_spread"]["real_data"] == pytest.approx(0.00974, rel=0.05)
     view = report["discriminator"]
     assert {"d_real", "d_fake", "d_accuracy", "d_loss"} <= set(view)
     assert all(0.0 <= view[key]["value"] <= 1.0 for key in ("d_real", "d_fake", "d_accuracy"))
     assert view["d_real"]["samples"]["real"] == 2500 and "epoch 1" in view["d_real"]["features"]
     out = capsys.readouterr().out
-    assert "modes captured" in out and "D accuracy" in out and "metrics.json" in out
+    assert "modes captured" in out and "within-mode std" in out and "D accuracy" in out and "metrics.json" in out
 
 
 def test_rejection_sampling_writes_its_own_report_beside_the_plain_one(ring_run, capsys):

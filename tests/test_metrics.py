@@ -282,7 +282,7 @@ STD = 0.02
 
 def test_mode_statistics_samples_on_every_mode():
     stats = mode_statistics(np.repeat(RING, 10, axis=0), RING, STD)
-    assert stats == {"modes": 8, "num_modes": 8, "high_quality": 1.0, "reverse_kl": 0.0}
+    assert stats == {"modes": 8, "num_modes": 8, "high_quality": 1.0, "reverse_kl": 0.0, "mode_spread": 0.0}
 
 
 def test_mode_statistics_collapse_onto_one_mode():
@@ -297,6 +297,7 @@ def test_mode_statistics_samples_far_from_every_mode():
     assert stats["modes"] == 0
     assert stats["high_quality"] == 0.0
     assert stats["reverse_kl"] == math.inf
+    assert math.isnan(stats["mode_spread"])
 
 
 def test_mode_statistics_hand_built_mix():
@@ -314,6 +315,24 @@ def test_mode_statistics_hand_built_mix():
     assert stats["num_modes"] == 8
     assert stats["high_quality"] == pytest.approx(0.8)
     assert stats["reverse_kl"] == pytest.approx(1.25 * math.log(2))
+    # Every high-quality sample sits 2 std off its mode along one axis: a squared offset
+    # of (2 std)^2 over 2 coordinates, so sqrt(2) std; the two 3.5 std samples do not count.
+    assert stats["mode_spread"] == pytest.approx(math.sqrt(2) * STD)
+
+
+def test_mode_spread_of_the_mixture_itself_and_of_shrunk_modes():
+    # Draws of the mixture: sqrt(E[chi2_2 | chi2_2 <= 9] / 2) std = 0.974 std (the 3 std
+    # radius cuts the tails); the same draws pulled halfway to their modes: half that.
+    rng = np.random.default_rng(0)
+    centres = RING[rng.integers(0, 8, 200_000)]
+    noise = rng.normal(0.0, STD, centres.shape)
+    truncated_mean = 2.0 - 9.0 * math.exp(-4.5) / (1.0 - math.exp(-4.5))
+    expected = STD * math.sqrt(truncated_mean / 2.0)
+    assert expected == pytest.approx(0.974 * STD, abs=1e-3 * STD)
+    assert mode_statistics(centres + noise, RING, STD)["mode_spread"] == pytest.approx(expected, rel=0.005)
+    shrunk = mode_statistics(centres + 0.5 * noise, RING, STD)
+    assert shrunk["high_quality"] > 0.999
+    assert shrunk["mode_spread"] == pytest.approx(0.5 * STD, rel=0.005)
 
 
 def test_mode_statistics_rejects_mismatched_dimensions():

@@ -1,6 +1,7 @@
 """benchmarks/mode_collapse.py: its settings, one tiny run, and the table it prints."""
 
 import importlib.util
+import math
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,11 @@ def test_one_tiny_run_gives_a_protocol_row(tmp_path, monkeypatch):
     assert row["config"]["steps_per_epoch"] == 2
     drs = row["drs"]
     assert 0 <= drs["modes"] <= 8 and 0.0 <= drs["high_quality"] <= 1.0 and 0.0 < drs["acceptance"] <= 1.0
+    for stats in (row, drs):  # the spread about the modes: NaN exactly when no sample is high quality
+        if stats["high_quality"] == 0:
+            assert math.isnan(stats["mode_spread"])
+        else:
+            assert 0.0 <= stats["mode_spread"] <= 3 * 0.01
 
 
 def test_a_packed_run_is_rejection_sampled_in_whole_packs(tmp_path, monkeypatch):
