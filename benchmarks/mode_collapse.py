@@ -86,10 +86,7 @@ def run_one(dataset: str, setting: str, seed: int, runs_dir: Path) -> dict:
         "dataset": dataset,
         "setting": setting,
         "seed": seed,
-        "modes": int(stats["modes"]),
-        "high_quality": stats["high_quality"],
-        "reverse_kl": stats["reverse_kl"],
-        "mode_spread": stats["mode_spread"],
+        **protocol_figures(stats),
         "train_seconds": result.seconds,
         "wall_seconds": time.perf_counter() - started,
         "cpu_seconds": time.process_time() - cpu_started,
@@ -97,6 +94,11 @@ def run_one(dataset: str, setting: str, seed: int, runs_dir: Path) -> dict:
         "config": json.loads(config.to_json()),
         "drs": drs,
     }
+
+
+def protocol_figures(stats: dict) -> dict:
+    """The protocol's figures of one ``evaluate.Evaluation`` result, as a result row stores them."""
+    return {"modes": int(stats["modes"]), **{key: stats[key] for key in ("high_quality", "reverse_kl", "mode_spread")}}
 
 
 def drs_statistics(gan, generator, evaluation: evaluate.Evaluation, seed: int) -> dict:
@@ -112,10 +114,7 @@ def drs_statistics(gan, generator, evaluation: evaluate.Evaluation, seed: int) -
     samples, info = rejection.rejection_sample(generator, critic, NUM_SAMPLES, seed=seed + 1, pack=gan.pack)
     stats = evaluation(samples)
     return {
-        "modes": int(stats["modes"]),
-        "high_quality": stats["high_quality"],
-        "reverse_kl": stats["reverse_kl"],
-        "mode_spread": stats["mode_spread"],
+        **protocol_figures(stats),
         "acceptance": info.acceptance,
         "seconds": time.perf_counter() - started,
     }

@@ -144,7 +144,7 @@ class Evaluation:
         samples = np.asarray(samples, dtype=np.float32)
         if self.kind == "points":
             stats = metrics.mode_statistics(samples.reshape(len(samples), -1), self.modes, self.std)
-            return {"modes": float(stats["modes"]), **{name: stats[name] for name in ("high_quality", "reverse_kl", "mode_spread")}}
+            return {name: float(stats[name]) for name in self.metric_names}
         if samples.shape[1:] != self.image_shape:
             raise ValueError(f"generated samples have shape {samples.shape[1:]}; the real data {self.image_shape}")
         fake_features, fake_probabilities = self.features(samples)

@@ -357,10 +357,10 @@ def mode_statistics(samples, modes, std, num_stds=3.0) -> dict:
     it last (a NaN would compare False against everything).
 
     The protocol cannot see a generator that draws every mode too tightly: a mode shrunk
-    to a point is all high quality. ``mode_spread`` measures that (named so that it is not
-    read as the standard error of a metric ``mode``, as ``kid_std`` is of ``kid``): the high-quality samples'
-    root-mean-square offset from their nearest mode, per coordinate,
-    sqrt(mean ||x - mu||^2 / D). Samples of the mixture itself score a little under
+    to a point is all high quality. ``mode_spread`` measures that: the high-quality
+    samples' root-mean-square offset from their nearest mode, per coordinate,
+    sqrt(mean ||x - mu||^2 / D) (not ``mode_std``, which would read as the standard error
+    of a metric ``mode``, as ``kid_std`` is of ``kid``). Samples of the mixture itself score a little under
     ``std``, because the radius cuts off the tails (0.974 * std in 2-D, where ||x - mu||^2 /
     std^2 is chi-squared with 2 degrees of freedom, truncated at 9); a generator whose modes
     are too narrow scores less. It is NaN when no sample is high quality.
@@ -401,9 +401,9 @@ def mode_statistics(samples, modes, std, num_stds=3.0) -> dict:
     else:
         p_gen = counts[counts > 0] / num_high_quality
         reverse_kl = float(np.sum(p_gen * np.log(p_gen * num_modes)))
-    # The distances come from an expanded square, which can dip a hair below zero.
-    offsets_sq = np.maximum(nearest_sq[high_quality], 0.0)
-    mode_spread = float(np.sqrt(offsets_sq.mean() / samples.shape[1])) if num_high_quality else float("nan")
+    mode_spread = (
+        float(np.sqrt(nearest_sq[high_quality].mean() / samples.shape[1])) if num_high_quality else float("nan")
+    )
     return {
         "modes": int(np.count_nonzero(counts)),
         "num_modes": int(num_modes),
