@@ -189,7 +189,7 @@ def latest_checkpoint(directory) -> tuple[int, Path] | None:
 
 
 class TrainingDiverged(RuntimeError):
-    """A loss or metric became NaN or infinite during training."""
+    """A loss, a metric or a weight became NaN or infinite during training."""
 
 
 def non_finite_logs(logs) -> dict[str, float]:
@@ -205,16 +205,56 @@ def non_finite_logs(logs) -> dict[str, float]:
     return dict(sorted(bad.items(), key=lambda item: "loss" not in item[0]))
 
 
+def _variable_groups(model):
+    """(owner, variables) pairs: a GAN's networks and optimizers by name, else the model's own."""
+    parts = [
+        ("generator", getattr(model, "generator", None)),
+        ("discriminator", getattr(model, "discriminator", None)),
+        ("moving-average generator", getattr(model, "ema_generator", None)),
+    ]
+    groups = [(owner, part.weights) for owner, part in parts if part is not None]
+    for owner in ("g_optimizer", "d_optimizer"):
+        optimizer = getattr(model, owner, None)
+        if optimizer is not None:
+            groups.append((f"{owner[0]}_optimizer", optimizer.variables))
+    return groups or [(model.name, model.weights)]
+
+
+def non_finite_weights(model) -> list[str]:
+    """The floating-point variables of ``model`` holding a NaN or an infinity, each as ``"owner path (k of n)"``.
+
+    For a :class:`~keras_gan.gan.GAN` it reads the generator, the
+    discriminator, the moving-average generator and both optimizers' slots.
+    """
+    bad = []
+    for owner, variables in _variable_groups(model):
+        for variable in variables:
+            if not np.issubdtype(np.dtype(keras.backend.standardize_dtype(variable.dtype)), np.floating):
+                continue
+            values = keras.ops.convert_to_numpy(variable.value)
+            broken = int(np.size(values) - np.isfinite(values).sum())
+            if broken:
+                bad.append(f"{owner} {variable.path} ({broken} of {np.size(values)})")
+    return bad
+
+
 class TerminateOnNonFinite(keras.callbacks.Callback):
-    """Stops training at the first step whose logs hold a NaN or an infinity.
+    """Stops training at the first step whose logs hold a NaN or an infinity,
+    or at the end of an epoch that left a NaN or an infinity in a weight.
 
     Unlike ``keras.callbacks.TerminateOnNaN``, which lets the epoch end (and
     so lets later callbacks save the broken state), it raises
-    :class:`TrainingDiverged` from inside the step loop: no callback's
+    :class:`TrainingDiverged` from inside the step loop: no later callback's
     ``on_epoch_end`` runs for the broken epoch, so it is never checkpointed.
     The message names the loss and the step. With ``steps_per_execution``
     above 1, Keras calls batch hooks once per group of steps, so the
     message names the group.
+
+    The losses alone can miss a NaN weight: TensorFlow's fused
+    matmul-bias-ReLU kernel on CPU (oneDNN, in graph mode) turns a NaN into
+    0, so a generator whose first kernel is NaN trains on with finite losses
+    and a constant output. Hence the weight check at each epoch's end,
+    before the epoch is saved. Place this callback ahead of those that save.
     """
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -233,6 +273,15 @@ class TerminateOnNonFinite(keras.callbacks.Callback):
             names = ", ".join(f"{key} = {value}" for key, value in bad.items())
             raise TrainingDiverged(
                 f"training diverged: {names} at epoch {self.epoch + 1}, {where} of the epoch (training step {steps})"
+            )
+
+    def on_epoch_end(self, epoch, logs=None):
+        bad = non_finite_weights(self.model)
+        if bad:
+            shown = "; ".join(bad[:3]) + (f"; and {len(bad) - 3} more" if len(bad) > 3 else "")
+            raise TrainingDiverged(
+                f"training diverged: weights hold NaN or infinite values at the end of epoch {epoch + 1} "
+                f"though every logged loss was finite: {shown}"
             )
 
 

@@ -365,13 +365,13 @@ def run(config: TrainConfig, verbose: int = 2, extra_callbacks=()) -> RunResult:
     Args:
         config: the settings.
         verbose: Keras's ``fit`` verbosity (0 silent, 2 one line per epoch).
-        extra_callbacks: more Keras callbacks, run before the run
-            directory's own (so that what they add to the logs is logged
-            and checkpointed).
+        extra_callbacks: more Keras callbacks, run after the divergence
+            check and before the run directory's own (so that what they
+            add to the logs is logged and checkpointed).
 
     Raises:
         ValueError: a bad setting, dataset or output directory.
-        callbacks.TrainingDiverged: a loss became NaN or infinite; the run
+        callbacks.TrainingDiverged: a loss or a weight became NaN or infinite; the run
             directory keeps the last good epoch.
     """
     setup = _setup(config)
@@ -507,9 +507,9 @@ def _train(config, setup, out, initial_epoch, history, grid_latent, verbose, ext
             verbose=verbose,
             shuffle=False,
             callbacks=[
-                *extra_callbacks,
-                # First, so that a broken epoch ends before anything below saves it.
+                # First, so that a broken epoch ends before anything below scores or saves it.
                 callbacks.TerminateOnNonFinite(),
+                *extra_callbacks,
                 _sample_grid(gan, out / "samples", grid_latent, setup.modes),
                 history_plot,
                 callbacks.DiscriminatorWatch(history=history),

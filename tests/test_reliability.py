@@ -358,8 +358,17 @@ def test_a_run_killed_mid_epoch_resumes_and_finishes_whole(tmp_path):
 # ---------------------------------------------------------------- divergence
 
 
-class PoisonGenerator(keras.callbacks.Callback):
-    """Writes a NaN into the generator at the start of epoch ``epoch`` (1-based)."""
+def poison(variable):
+    variable.assign(np.full(variable.shape, np.nan, "float32"))
+
+
+class PoisonLogits(keras.callbacks.Callback):
+    """Writes NaN into the discriminator's output bias at the start of epoch ``epoch`` (1-based).
+
+    Every logit, and so both losses, are then NaN at the next step on any
+    machine. (A NaN earlier in a network need not reach the losses: a fused
+    matmul-bias-ReLU kernel on CPU can turn it into 0.)
+    """
 
     def __init__(self, epoch):
         super().__init__()
@@ -367,14 +376,29 @@ class PoisonGenerator(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         if epoch + 1 == self.epoch:
-            kernel = self.model.generator.trainable_variables[0]
-            kernel.assign(np.full(kernel.shape, np.nan, "float32"))
+            poison(self.model.discriminator.weights[-1])
+
+
+class PoisonGeneratorAfterLastStep(keras.callbacks.Callback):
+    """Writes NaN into the generator's first kernel after the last step of epoch ``epoch``: no step sees it."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.current = epoch + 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.current == self.epoch and batch + 1 == self.params["steps"]:
+            self.poisoned = self.model.generator.trainable_variables[0]
+            poison(self.poisoned)
 
 
 def test_a_nan_stops_training_at_its_step_and_keeps_the_last_good_epoch(tmp_path):
     out = tmp_path / "run"
     with pytest.raises(callbacks.TrainingDiverged) as raised:
-        train.run(ring_config(out, epochs=3), verbose=0, extra_callbacks=[PoisonGenerator(2)])
+        train.run(ring_config(out, epochs=3), verbose=0, extra_callbacks=[PoisonLogits(2)])
     message = str(raised.value)
     assert message.startswith(f"training diverged: d_loss = nan, g_loss = nan, ")
     # Keras calls batch hooks once per steps_per_execution steps: then the message names the group.
@@ -391,6 +415,43 @@ def test_a_nan_stops_training_at_its_step_and_keeps_the_last_good_epoch(tmp_path
     saved = generate.sample(generate.load_generator(out / "generator.keras"), 16, seed=0)
     np.testing.assert_allclose(saved, good.generate(16, seed=0), atol=1e-6)
     assert np.isfinite(saved).all()
+
+
+def test_a_nan_weight_with_finite_losses_stops_training_at_the_epochs_end(tmp_path):
+    out = tmp_path / "run"
+    poisoner = PoisonGeneratorAfterLastStep(2)
+    with pytest.raises(callbacks.TrainingDiverged) as raised:
+        train.run(ring_config(out, epochs=3), verbose=0, extra_callbacks=[poisoner])
+    kernel = poisoner.poisoned
+    size = int(np.prod(kernel.shape))
+    message = str(raised.value)
+    assert message.startswith(
+        "training diverged: weights hold NaN or infinite values at the end of epoch 2 though every logged loss "
+        f"was finite: generator {kernel.path} ({size} of {size}); "
+    )
+    assert f"{out}/generator.keras and {out}/checkpoints/ hold epoch 1, the last good one" in message
+    assert checkpoints.latest(out / "checkpoints").epoch == 1
+    assert log_epochs(out) == [0]
+    assert [p.name for p in (out / "samples").glob("epoch_*.png")] == ["epoch_001.png"]
+    assert np.isfinite(generate.sample(generate.load_generator(out / "generator.keras"), 16, seed=0)).all()
+
+
+def test_non_finite_weights_names_the_network_the_variable_and_the_count():
+    gan = train.build_gan(ring_config("unused"), (2,))
+    assert callbacks.non_finite_weights(gan) == []
+    bias = gan.discriminator.weights[-1]
+    bias.assign(np.array([np.inf], "float32"))
+    kernel = gan.generator.trainable_variables[0]
+    values = np.zeros(kernel.shape, "float32")
+    values[0, :3] = np.nan
+    kernel.assign(values)
+    assert callbacks.non_finite_weights(gan) == [
+        f"generator {kernel.path} (3 of {values.size})",
+        f"discriminator {bias.path} (1 of 1)",
+    ]
+    plain = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, name="only")], name="plain")
+    poison(plain.layers[0].bias)
+    assert callbacks.non_finite_weights(plain) == [f"plain {plain.layers[0].bias.path} (1 of 1)"]
 
 
 def test_cli_exits_non_zero_when_training_diverges(tmp_path, capsys):
