@@ -216,7 +216,7 @@ def _variable_groups(model):
     for owner in ("g_optimizer", "d_optimizer"):
         optimizer = getattr(model, owner, None)
         if optimizer is not None:
-            groups.append((f"{owner[0]}_optimizer", optimizer.variables))
+            groups.append((owner, optimizer.variables))
     return groups or [(model.name, model.weights)]
 
 
