@@ -51,6 +51,7 @@ def test_a_packed_run_is_rejection_sampled_in_whole_packs(tmp_path, monkeypatch)
     assert 0 <= row["modes"] <= 25
     assert 0 <= row["drs"]["modes"] <= 25 and 0.0 < row["drs"]["acceptance"] <= 1.0
     assert "| grid | recommended | 0 |" in mode_collapse.per_seed_table([row])
+    assert 0 <= row["trained"]["modes"] <= 25  # the preset averages G: the generator that trained is scored too
 
 
 def fake_row(dataset, setting, seed, modes, hq, kl):
@@ -79,8 +80,30 @@ def test_the_drs_row_summarises_the_rejection_sampled_statistics():
         "| keras_gan recommended settings + DRS sampling, 2 seeds | 24.0 ± 1.0 / 98.0 ± 1.0 / 0.020 ± 0.010 | "
         "grid + 11 s (refit and sampling), 40% accepted |" in table
     )
-    summary = mode_collapse.summarize(rows, "grid", "recommended", drs=True)
+    summary = mode_collapse.summarize(rows, "grid", "recommended", view="drs")
     assert (summary["min_modes"], summary["min_high_quality"], summary["max_reverse_kl"]) == (23, 97.0, 0.03)
-    assert "| grid | recommended | 0 | 24 | 90.0 | 0.1000 | 100 | 50 | 25 | 99.0 | 0.0100 | 50 |" in (
+    assert "| grid | recommended | 0 | 24 | 90.0 | 0.1000 | 100 | 50 | 25 | 99.0 | 0.0100 | 50 | not measured | |" in (
         mode_collapse.per_seed_table(rows)
     )
+
+
+def test_the_trained_generator_row_summarises_the_generator_behind_the_average():
+    rows = [fake_row("grid", "recommended", s, 25, 0.97, 0.01) for s in range(2)]
+    rows[0]["trained"] = {"modes": 25, "high_quality": 0.95, "reverse_kl": 0.02, "mode_spread": 0.04}
+    rows[1]["trained"] = {"modes": 24, "high_quality": 0.93, "reverse_kl": 0.04, "mode_spread": 0.05}
+    table = mode_collapse.markdown_table(rows, ["grid"])
+    # modes 25 and 24: 24.5 ± 0.5; HQ 95 and 93: 94.0 ± 1.0; KL 0.02 and 0.04: 0.030 ± 0.010.
+    assert (
+        "| keras_gan recommended settings: the generator that trained (not its moving average), 2 seeds | "
+        "24.5 ± 0.5 / 94.0 ± 1.0 / 0.030 ± 0.010 | grid: the same runs |" in table
+    )
+    summary = mode_collapse.summarize(rows, "grid", "recommended", view="trained")
+    assert summary["mode_spread"] == pytest.approx((0.045, 0.005))
+    assert mode_collapse.summarize(rows, "grid", "plain", view="trained") is None
+    assert "| 25 | 95.0 | 0.0200 |" in mode_collapse.per_seed_table(rows)
+    rows[1]["trained"] = None  # a run without a moving average
+    assert "| grid | recommended | 1 | 25 | 97.0 | 0.0100 | 101 | 50 | not run | | | | no average | |" in (
+        mode_collapse.per_seed_table(rows)
+    )
+    with pytest.raises(ValueError, match="unknown view 'ema'; valid: saved, drs, trained"):
+        mode_collapse.summarize(rows, "grid", "recommended", view="ema")
