@@ -180,6 +180,13 @@ def _cell(summary: dict | None) -> str:
     return f"{m:.1f} ± {m_se:.1f} / {hq:.1f} ± {hq_se:.1f} / {kl:.3f} ± {kl_se:.3f}"
 
 
+def _spreads(trained: dict, saved: dict) -> str:
+    """'; within-mode std A against the average's B', where both views measured it."""
+    if trained["mode_spread"] is None or saved["mode_spread"] is None:
+        return ""
+    return f"; within-mode std {trained['mode_spread'][0]:.3f} against the average's {saved['mode_spread'][0]:.3f}"
+
+
 def markdown_table(rows: list[dict], datasets=("ring", "grid")) -> str:
     """The comparison table: published rows, then this script's rows (mean ± standard error)."""
     header = "| | " + " | ".join(f"{d}: modes / % HQ / reverse KL" for d in datasets) + " | time per run |"
@@ -196,7 +203,7 @@ def markdown_table(rows: list[dict], datasets=("ring", "grid")) -> str:
             n = max(s["n"] for s in summaries.values() if s)
             if view == "trained":
                 label = f"{labels[setting]}: the generator that trained (not its moving average), {n} seeds"
-                times = [f"{d}: the same runs" for d, s in summaries.items() if s]
+                times = [f"{d}: the same runs{_spreads(s, summarize(rows, d, setting))}" for d, s in summaries.items() if s]
             elif view == "drs":
                 label = f"{labels[setting]} + DRS sampling, {n} seeds"
                 times = [
