@@ -83,13 +83,15 @@ def run_one(dataset: str, setting: str, seed: int, runs_dir: Path) -> dict:
     started, cpu_started = time.perf_counter(), time.process_time()
     result = train.run(config, verbose=0)
     generator = generate.load_generator(result.out / "generator.keras")
-    samples = evaluate.draw_samples(generator, NUM_SAMPLES, seed=seed + 1)
     evaluation = evaluate.Evaluation(dataset)
-    stats = evaluation(samples)
+
+    def score(model):  # the protocol on 2,500 samples drawn with the benchmark's seed
+        return evaluation(evaluate.draw_samples(model, NUM_SAMPLES, seed=seed + 1))
+
+    stats = score(generator)
     drs = drs_statistics(result.gan, generator, evaluation, seed)
-    trained = None
-    if result.gan.ema_generator is not None:  # generator.keras holds the moving average: score the other one too
-        trained = protocol_figures(evaluation(evaluate.draw_samples(result.gan.generator, NUM_SAMPLES, seed=seed + 1)))
+    # generator.keras holds the moving average where there is one: score the generator that trained too.
+    trained = protocol_figures(score(result.gan.generator)) if result.gan.ema_generator is not None else None
     return {
         "dataset": dataset,
         "setting": setting,
@@ -196,14 +198,14 @@ def markdown_table(rows: list[dict], datasets=("ring", "grid")) -> str:
         lines.append(f"| {name}, 10 trials | " + " | ".join(cells) + " | |")
     labels = {"plain": "GAN, keras_gan (this script)", "recommended": "keras_gan recommended settings"}
     for setting in SETTINGS:
-        for view in VIEWS:
-            summaries = {d: summarize(rows, d, setting, view) for d in datasets}
+        by_view = {view: {d: summarize(rows, d, setting, view) for d in datasets} for view in VIEWS}
+        for view, summaries in by_view.items():
             if not any(summaries.values()):
                 continue
             n = max(s["n"] for s in summaries.values() if s)
             if view == "trained":
                 label = f"{labels[setting]}: the generator that trained (not its moving average), {n} seeds"
-                times = [f"{d}: the same runs{_spreads(s, summarize(rows, d, setting))}" for d, s in summaries.items() if s]
+                times = [f"{d}: the same runs{_spreads(s, by_view['saved'][d])}" for d, s in summaries.items() if s]
             elif view == "drs":
                 label = f"{labels[setting]} + DRS sampling, {n} seeds"
                 times = [
