@@ -110,6 +110,8 @@ def _build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None
             hidden_units=config.mlp_units or (POINT_HIDDEN_UNITS if flat else (512, 256)),
             spectral_norm=config.spectral_norm,
             data_scale=config.data_scale,
+            fourier_features=config.fourier_features,
+            fourier_scale=config.fourier_scale,
         )
     noise_steps = config.instance_noise_steps or total_steps
     if config.instance_noise and noise_steps is None:
@@ -603,6 +605,10 @@ def _add_stabiliser_flags(group) -> None:
         help="--model mlp: the networks see x / S (fixed rescaling in D and G), e.g. 4 for grid (default 1)")
     add("--mlp-units", metavar="N,N,...", type=_unit_list,
         help="--model mlp: hidden layer widths of both networks (preset: 256,256,256 on grid, 128,128,128 on other points)")
+    add("--fourier-features", metavar="N", type=int,
+        help="--model mlp: N fixed random Fourier features (Tancik et al. 2020) at D's input (preset: 128 on grid, else 0)")
+    add("--fourier-scale", metavar="S", type=float,
+        help="--model mlp: spread of those features' frequencies at unit scale (default 2)")
     add("--conditioning", choices=networks.conditional.CONDITIONINGS,
         help="--model cgan: how D sees the label (projection, Miyato & Koyama 2018, or one-hot channels)")
 

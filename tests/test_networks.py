@@ -24,3 +24,55 @@ def test_data_scale_multiplies_the_generator_output_and_divides_the_discriminato
 def test_data_scale_must_be_a_positive_number(scale):
     with pytest.raises(ValueError, match="data_scale must be a positive number"):
         networks.mlp_generator(2, (2,), data_scale=scale)
+
+
+def test_fourier_features_are_sines_and_cosines_of_a_fixed_projection_beside_the_input():
+    layer = networks.mlp.FourierFeatures(2, scale=1.0)
+    layer.build((None, 2))
+    layer.projection.assign(np.array([[np.pi / 2, 0.0], [0.0, np.pi]], "float32"))
+    x = np.array([[1.0, 0.5], [0.0, 1.0]], "float32")
+    # angles: [pi/2, pi/2] and [0, pi]
+    expected = np.array([[1, 1, 0, 0, 1.0, 0.5], [0, 0, 1, -1, 0.0, 1.0]], "float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(x)), expected, atol=1e-6)
+    assert layer.compute_output_shape((None, 2)) == (None, 6)
+    assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 1
+
+
+def test_fourier_frequencies_have_the_requested_spread():
+    layer = networks.mlp.FourierFeatures(4096, scale=2.0)
+    layer.build((None, 2))
+    projection = keras.ops.convert_to_numpy(layer.projection)
+    assert projection.shape == (2, 4096)
+    assert abs(projection.std() - 2.0) < 0.1 and abs(projection.mean()) < 0.1
+
+
+def test_fourier_discriminator_trains_its_dense_layers_only_and_survives_saving(tmp_path):
+    keras.utils.set_random_seed(0)
+    d = networks.mlp_discriminator((4,), hidden_units=(8,), data_scale=4.0, fourier_features=16, fourier_scale=2.0)
+    fourier = d.get_layer("fourier_features")
+    assert d.layers.index(fourier) == d.layers.index(d.get_layer("to_unit_scale")) + 1
+    assert d.layers[d.layers.index(fourier) + 1].kernel.shape == (2 * 16 + 4, 8)
+    projection = keras.ops.convert_to_numpy(fourier.projection).copy()
+    kernel = keras.ops.convert_to_numpy(d.layers[-1].kernel).copy()
+    x = np.random.default_rng(0).uniform(-4, 4, (64, 4)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    d.compile(keras.optimizers.Adam(1e-2), keras.losses.BinaryCrossentropy(from_logits=True))
+    d.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(fourier.projection), projection)
+    assert not np.allclose(keras.ops.convert_to_numpy(d.layers[-1].kernel), kernel)
+    d.save(tmp_path / "d.keras")
+    restored = keras.models.load_model(tmp_path / "d.keras")
+    np.testing.assert_allclose(restored.predict(x, verbose=0), d.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"fourier_features": -1}, "fourier_features must be a non-negative integer, got -1"),
+        ({"fourier_features": 2.5}, "fourier_features must be a non-negative integer, got 2.5"),
+        ({"fourier_features": 8, "fourier_scale": 0}, "scale must be a positive number, got 0"),
+    ],
+)
+def test_fourier_discriminator_refuses_bad_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        networks.mlp_discriminator((2,), hidden_units=(8,), **kwargs)

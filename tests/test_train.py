@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_gan import generate, train
+from keras_gan import generate, networks, train
 from keras_gan.config import TrainConfig
 
 METRICS = {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy"}
@@ -107,6 +107,22 @@ def test_cli_data_scale_puts_the_rescaling_into_the_saved_generator(tmp_path):
     assert rescaling.scale == 4.0 and generator.layers[-1] is rescaling
 
 
+def test_grid_preset_gives_the_discriminator_fourier_features_and_the_cli_turns_them_off(tmp_path):
+    gan = train.build_gan(TrainConfig.for_dataset("grid"), (2,))
+    fourier = gan.discriminator.get_layer("fourier_features")
+    assert (fourier.features, fourier.scale) == (128, 2.0)
+    assert fourier.projection.shape == (4, 128)  # pairs of 2-D points (PacGAN2)
+    assert not any(isinstance(layer, networks.mlp.FourierFeatures) for layer in gan.generator.layers)
+    assert TrainConfig.plain_for_dataset("grid").fourier_features == 0
+    out = tmp_path / "grid"
+    argv = ["--dataset", "grid", "--fourier-features", "0", "--epochs", "1", "--steps-per-epoch", "2", "--out", str(out)]
+    assert train.main([*argv, "--quiet"]) == 0
+    assert json.loads((out / "config.json").read_text())["fourier_features"] == 0
+    argv = ["--dataset", "grid", "--fourier-scale", "1.5", "--epochs", "1", "--steps-per-epoch", "2", "--out", str(out)]
+    assert train.main([*argv, "--quiet", "--overwrite"]) == 0
+    assert json.loads((out / "config.json").read_text())["fourier_scale"] == 1.5
+
+
 def test_default_preset_trains_the_generator_16_times_faster_than_the_discriminator_and_samples_its_average():
     config = TrainConfig.for_dataset("mnist-sample")
     assert (config.d_lr, config.g_lr, config.lr) == (None, 3.2e-3, 2e-4)
@@ -196,6 +212,9 @@ def test_cli_share_generator_pass_reaches_the_config_and_the_gan(tmp_path):
         (["--batch-size", "5000", "--epochs", "1"], "5000"),
         (["--dataset", "grid", "--data-scale", "0"], "data_scale must be a positive number, got 0.0"),
         (["--data-scale", "4"], "data_scale is an option of the mlp networks, not of model 'dcgan'"),
+        (["--fourier-features", "16"], "fourier_features is an option of the mlp discriminator, not of model 'dcgan'"),
+        (["--dataset", "grid", "--fourier-features", "-1"], "fourier_features must be a non-negative integer, got -1"),
+        (["--dataset", "grid", "--fourier-scale", "0"], "fourier_scale must be a positive number, got 0.0"),
     ],
 )
 def test_cli_refuses_bad_settings_before_writing_anything(argv, message, tmp_path, capsys):
