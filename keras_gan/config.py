@@ -40,7 +40,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     # 50,000 steps reached 94.7% on seed 2 but take about 7 minutes. The discriminator sees 128 random
     # Fourier features of its input at scale 2 beside the input (networks.mlp.FourierFeatures): in
     # benchmarks/mode_collapse.py 95.1 +- 0.1% high quality (94.8-95.3) and reverse KL at most 0.0097 over
-    # seeds 0-4, against 93.8 +- 1.1% (91.4-96.7) and up to 0.0237 without them, at about 15% more CPU time;
+    # seeds 0-4, against 93.8 +- 1.1% (91.4-96.7) and up to 0.0237 without them, at a quarter more a step;
     # 64 features were no faster and lost seed 2 (84.7%); scales 2.5 and 3 lost modes on seed 2.
     "ring": {
         "model": "mlp", "epochs": 20, "batch_size": 100, "latent_dim": 2, "steps_per_epoch": 1250,
@@ -320,14 +320,8 @@ class TrainConfig:
                 isinstance(units, int) and not isinstance(units, bool) and units > 0 for units in self.mlp_units
             ):
                 raise ValueError(f"mlp_units must be a non-empty list of positive integers, got {self.mlp_units!r}")
-        if isinstance(self.fourier_features, bool) or not isinstance(self.fourier_features, int) or self.fourier_features < 0:
-            raise ValueError(f"fourier_features must be a non-negative integer, got {self.fourier_features!r}")
-        if self.fourier_features and self.model != "mlp":
+        if networks.mlp.check_fourier_settings(self.fourier_features, self.fourier_scale) and self.model != "mlp":
             raise ValueError(f"fourier_features is an option of the mlp discriminator, not of model {self.model!r}")
-        if isinstance(self.fourier_scale, bool) or not isinstance(self.fourier_scale, (int, float)) or not (
-            0 < self.fourier_scale < math.inf
-        ):
-            raise ValueError(f"fourier_scale must be a positive number, got {self.fourier_scale!r}")
         if self.eval_every is not None:
             _check_positive_int("eval_every", self.eval_every)
 

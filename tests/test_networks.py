@@ -70,7 +70,7 @@ def test_fourier_discriminator_trains_its_dense_layers_only_and_survives_saving(
     [
         ({"fourier_features": -1}, "fourier_features must be a non-negative integer, got -1"),
         ({"fourier_features": 2.5}, "fourier_features must be a non-negative integer, got 2.5"),
-        ({"fourier_features": 8, "fourier_scale": 0}, "scale must be a positive number, got 0"),
+        ({"fourier_features": 8, "fourier_scale": 0}, "fourier_scale must be a positive number, got 0"),
     ],
 )
 def test_fourier_discriminator_refuses_bad_settings(kwargs, message):

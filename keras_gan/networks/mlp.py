@@ -148,9 +148,7 @@ def mlp_discriminator(
     x = layers.Flatten()(x_in) if len(input_shape) > 1 else x_in
     if check_data_scale(data_scale) != 1:
         x = layers.Rescaling(1 / data_scale, name="to_unit_scale")(x)
-    if isinstance(fourier_features, bool) or not isinstance(fourier_features, int) or fourier_features < 0:
-        raise ValueError(f"fourier_features must be a non-negative integer, got {fourier_features!r}")
-    if fourier_features:
+    if check_fourier_settings(fourier_features, fourier_scale):
         x = FourierFeatures(fourier_features, fourier_scale, name="fourier_features")(x)
     for units in hidden_units:
         x = wrap(layers.Dense(units))(x)
@@ -159,6 +157,15 @@ def mlp_discriminator(
             x = layers.Dropout(dropout)(x)
     logit = wrap(layers.Dense(1, dtype="float32"))(x)
     return keras.Model(x_in, logit, name=name)
+
+
+def check_fourier_settings(fourier_features, fourier_scale) -> int:
+    """Returns ``fourier_features``; raises ``ValueError`` naming whichever of the two settings is bad."""
+    if isinstance(fourier_features, bool) or not isinstance(fourier_features, int) or fourier_features < 0:
+        raise ValueError(f"fourier_features must be a non-negative integer, got {fourier_features!r}")
+    if isinstance(fourier_scale, bool) or not isinstance(fourier_scale, (int, float)) or not 0 < fourier_scale < math.inf:
+        raise ValueError(f"fourier_scale must be a positive number, got {fourier_scale!r}")
+    return fourier_features
 
 
 def check_data_scale(data_scale) -> float:
