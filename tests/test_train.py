@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import h5py
 import keras
 import numpy as np
 import pytest
@@ -121,6 +122,21 @@ def test_grid_preset_gives_the_discriminator_fourier_features_and_the_cli_turns_
     argv = ["--dataset", "grid", "--fourier-scale", "1.5", "--epochs", "1", "--steps-per-epoch", "2", "--out", str(out)]
     assert train.main([*argv, "--quiet", "--overwrite"]) == 0
     assert json.loads((out / "config.json").read_text())["fourier_scale"] == 1.5
+    # The projection is a weight: resuming restores it rather than drawing a new one.
+    assert train.main(["--resume", str(out), "--epochs", "2", "--quiet"]) == 0
+    projections = []
+    for epoch in (1, 2):
+        found = []
+
+        def collect(name, item):
+            if "fourier_features" in name and isinstance(item, h5py.Dataset):
+                found.append(item[()])
+
+        with h5py.File(out / "checkpoints" / f"epoch_{epoch:03d}.weights.h5") as weights:
+            weights.visititems(collect)
+        assert len(found) == 1 and found[0].shape == (4, 128)
+        projections.append(found[0])
+    np.testing.assert_array_equal(projections[0], projections[1])
 
 
 def test_default_preset_trains_the_generator_16_times_faster_than_the_discriminator_and_samples_its_average():
