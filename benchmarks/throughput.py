@@ -120,10 +120,12 @@ class Settings:
     jit_compile: bool = False
     mixed_precision: str = "float32"
     share_generator_pass: bool = False
+    # None: GAN's own choice (one discriminator call on real and fake stacked when D allows it).
+    joint_discriminator_pass: bool | None = None
 
     @classmethod
     def parse(cls, text: str) -> "Settings":
-        """``"spe=32,jit=0,mp=float32,share=1"`` -> Settings (keys: spe, jit, mp, share)."""
+        """``"spe=32,jit=0,mp=float32,share=1,joint=0"`` -> Settings (keys: spe, jit, mp, share, joint)."""
         values = {}
         for item in filter(None, text.split(",")):
             key, _, value = item.partition("=")
@@ -135,15 +137,20 @@ class Settings:
                 values["mixed_precision"] = value
             elif key == "share":
                 values["share_generator_pass"] = value.lower() in ("1", "true", "yes")
+            elif key == "joint":
+                values["joint_discriminator_pass"] = value.lower() in ("1", "true", "yes")
             else:
                 raise argparse.ArgumentTypeError(
-                    f"unknown setting {key!r} in {text!r}; valid keys: spe, jit, mp, share"
+                    f"unknown setting {key!r} in {text!r}; valid keys: spe, jit, mp, share, joint"
                 )
         return cls(**values)
 
     def __str__(self) -> str:
         text = f"spe={self.steps_per_execution},jit={int(self.jit_compile)},mp={self.mixed_precision}"
-        return text + (",share=1" if self.share_generator_pass else "")
+        text += ",share=1" if self.share_generator_pass else ""
+        if self.joint_discriminator_pass is not None:
+            text += f",joint={int(self.joint_discriminator_pass)}"
+        return text
 
 
 def fast_candidates(on_gpu: bool) -> list[Settings]:
@@ -320,7 +327,12 @@ class Methods:
             gan = GAN(*self.networks(), seed=0)
             gan.compile(d_optimizer=adam(), g_optimizer=adam(), loss="non_saturating")
         else:
-            gan = GAN(*self.networks(settings.mixed_precision), seed=0, share_generator_pass=settings.share_generator_pass)
+            gan = GAN(
+                *self.networks(settings.mixed_precision),
+                seed=0,
+                share_generator_pass=settings.share_generator_pass,
+                joint_discriminator_pass=settings.joint_discriminator_pass,
+            )
             gan.compile(
                 d_optimizer=adam(),
                 g_optimizer=adam(),

@@ -86,6 +86,15 @@ class GAN(keras.Model):
             reuses that batch's noise (latent vectors, dropout) instead of
             drawing its own. Off by default; ``benchmarks/throughput.py``
             measures what it saves.
+        joint_discriminator_pass: run the discriminator once on the real
+            and the generated batch stacked, instead of once on each: the same
+            logits and gradients, with half the calls. ``None`` (default)
+            turns it on unless the discriminator holds a layer whose
+            training-mode output or state depends on the calls it gets
+            (``BatchNormalization``: the real and the generated batch would
+            share statistics; ``SpectralNormalization``: one power iteration
+            a call). Pass ``False`` for a discriminator of your own with such
+            a layer of another kind (e.g. minibatch standard deviation).
         name: model name.
 
     The loss-side options (gradient penalty, R1, weight clipping, label
@@ -114,6 +123,7 @@ class GAN(keras.Model):
         instance_noise_steps: int | None = None,
         ema: float | None = None,
         share_generator_pass: bool = False,
+        joint_discriminator_pass: bool | None = None,
         name: str = "gan",
         **kwargs,
     ):
@@ -136,6 +146,13 @@ class GAN(keras.Model):
         if not isinstance(share_generator_pass, (bool, np.bool_)):
             raise ValueError(f"share_generator_pass must be True or False, got {share_generator_pass!r}")
         self.share_generator_pass = bool(share_generator_pass)
+        if joint_discriminator_pass is None:
+            joint_discriminator_pass = not call_dependent_layers(discriminator)
+        elif not isinstance(joint_discriminator_pass, (bool, np.bool_)):
+            raise ValueError(
+                f"joint_discriminator_pass must be True, False or None (auto), got {joint_discriminator_pass!r}"
+            )
+        self.joint_discriminator_pass = bool(joint_discriminator_pass)
         self._check_networks()
         self.input_layers = self.build_input_layers()
 
@@ -481,9 +498,19 @@ class GAN(keras.Model):
         return self.discriminator(samples, training=training)
 
     def discriminator_loss(self, real, fake, condition):
-        """The discriminator's loss and its raw outputs on one real and one fake batch."""
-        real_logits = self.discriminate(real, condition, training=True)
-        fake_logits = self.discriminate(fake, condition, training=True)
+        """The discriminator's loss and its raw outputs on one real and one fake batch.
+
+        With ``joint_discriminator_pass`` the two batches (and the condition,
+        twice) go through the discriminator as one batch, split afterwards.
+        """
+        if self.joint_discriminator_pass:
+            count = ops.shape(real)[0]
+            both = None if condition is None else keras.tree.map_structure(lambda c: ops.concatenate([c, c], axis=0), condition)
+            logits = self.discriminate(ops.concatenate([real, fake], axis=0), both, training=True)
+            real_logits, fake_logits = logits[:count], logits[count:]
+        else:
+            real_logits = self.discriminate(real, condition, training=True)
+            fake_logits = self.discriminate(fake, condition, training=True)
         loss = self.loss_pair.discriminator(real_logits, fake_logits)
         return loss, real_logits, fake_logits
 
@@ -759,6 +786,7 @@ class GAN(keras.Model):
             "instance_noise_steps": self.instance_noise_steps,
             "ema": self.ema,
             "share_generator_pass": self.share_generator_pass,
+            "joint_discriminator_pass": self.joint_discriminator_pass,
             "name": self.name,
         }
 
@@ -859,6 +887,28 @@ def recompute_batch_norm_statistics(model: keras.Model, inputs, batch_size: int 
         for layer, value in zip(norms, momentum):
             layer.momentum = value
     return len(norms)
+
+
+# Layers whose training-mode call depends on the batch it sees or updates state
+# on every call, so that one call on two stacked batches differs from two calls.
+CALL_DEPENDENT_LAYERS = (keras.layers.BatchNormalization, keras.layers.SpectralNormalization)
+
+
+def call_dependent_layers(model: keras.layers.Layer) -> list:
+    """The layers of ``CALL_DEPENDENT_LAYERS`` in ``model``, nested models and wrappers included."""
+    found, stack, seen = [], [model], set()
+    while stack:
+        layer = stack.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        if isinstance(layer, CALL_DEPENDENT_LAYERS):
+            found.append(layer)
+        stack.extend(getattr(layer, "layers", None) or [])
+        wrapped = getattr(layer, "layer", None)
+        if isinstance(wrapped, keras.layers.Layer):
+            stack.append(wrapped)
+    return found
 
 
 def positive_integer(name: str, value) -> int:

@@ -76,6 +76,9 @@ def test_settings_parse_and_refuse_unknown_keys():
     assert not settings.share_generator_pass
     shared = throughput.Settings.parse("spe=32,share=1")
     assert shared.share_generator_pass and str(shared) == "spe=32,jit=0,mp=float32,share=1"
+    assert settings.joint_discriminator_pass is None  # the GAN's own choice
+    two_calls = throughput.Settings.parse("spe=32,joint=0")
+    assert two_calls.joint_discriminator_pass is False and str(two_calls) == "spe=32,jit=0,mp=float32,joint=0"
     with pytest.raises(Exception, match="unknown setting 'xla'"):
         throughput.Settings.parse("xla=1")
 

@@ -193,3 +193,19 @@ def test_the_moving_average_measures_its_statistics_on_every_class():
     gan.fit(data.make_dataset(x, 8, y=y), epochs=1, verbose=0)
     norms = sum(isinstance(layer, keras.layers.BatchNormalization) for layer in gan.ema_generator.layers)
     assert norms > 0 and gan.refresh_ema_statistics() == norms
+
+
+@pytest.mark.parametrize("conditioning", ["concat", "projection"])
+def test_the_joint_discriminator_pass_stacks_the_labels_with_the_images(conditioning):
+    # One discriminator call on [real; fake] with the labels twice must update
+    # the weights as the two calls do.
+    images, labels = real_batch(8)
+    results = []
+    for joint in (False, True):
+        keras.utils.set_random_seed(5)
+        gan = tiny_cgan(conditioning, joint_discriminator_pass=joint)
+        gan.compile(steps_per_execution=1)
+        gan.fit(data.make_dataset(images, 8, y=labels, seed=0), epochs=2, verbose=0)
+        results.append(snapshot(gan.generator.trainable_variables + gan.discriminator_variables))
+    for two, one in zip(*results):
+        np.testing.assert_allclose(one, two, rtol=1e-4, atol=1e-6)

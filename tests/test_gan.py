@@ -263,3 +263,63 @@ def test_the_shared_pass_runs_the_generator_once_a_step(share, expected_calls):
 def test_share_generator_pass_must_be_a_bool():
     with pytest.raises(ValueError, match="share_generator_pass must be True or False"):
         tiny_gan(share_generator_pass="yes")
+
+
+# ------------------------------------------------------------------ the joint discriminator pass
+
+
+def test_the_joint_pass_gives_the_weights_of_two_discriminator_calls():
+    # Without batch statistics D's logits on [real; fake] are its logits on each:
+    # one call or two, the updated weights and the reported numbers must agree.
+    latent = np.random.default_rng(3).normal(size=(8, LATENT)).astype("float32")
+    results = []
+    for joint in (False, True):
+        keras.utils.set_random_seed(7)
+        generator = networks.dcgan_generator(LATENT, SHAPE, base_filters=4)
+        discriminator = networks.dcgan_discriminator(SHAPE, base_filters=4)
+        gan = FixedNoiseGAN(generator, discriminator, d_steps=2, seed=0, latent=latent, joint_discriminator_pass=joint)
+        gan.compile(steps_per_execution=1)
+        history = gan.fit(real_batch(8), batch_size=8, epochs=2, verbose=0)
+        results.append((snapshot(gan.generator.trainable_variables + gan.discriminator_variables), history.history))
+    (weights_two, history_two), (weights_one, history_one) = results
+    for two, one in zip(weights_two, weights_one):
+        np.testing.assert_allclose(one, two, rtol=1e-4, atol=1e-6)
+    for name in ("d_loss", "g_loss", "d_real", "d_fake", "d_accuracy"):
+        np.testing.assert_allclose(history_one[name], history_two[name], rtol=1e-5)
+
+
+@pytest.mark.parametrize("joint, expected_calls", [(False, 2), (True, 1)])
+def test_the_joint_pass_calls_the_discriminator_once_a_discriminator_step(joint, expected_calls):
+    image = keras.Input(SHAPE)
+    counter = CountCalls()
+    discriminator = keras.Model(image, networks.dcgan_discriminator(SHAPE, base_filters=4)(counter(image)))
+    gan = GAN(networks.dcgan_generator(LATENT, SHAPE, base_filters=4), discriminator, seed=0,
+              joint_discriminator_pass=joint)
+    gan.compile(steps_per_execution=1)
+    gan.fit(real_batch(8), batch_size=4, epochs=1, verbose=0)  # two steps
+    # Per step: the discriminator phase's calls, and one in the generator phase.
+    assert float(counter.calls) == 2 * (expected_calls + 1)
+
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ({"normalization": None}, True),
+        ({"normalization": "layer"}, True),
+        ({"normalization": "batch"}, False),
+        ({"spectral_norm": True}, False),
+    ],
+)
+def test_the_joint_pass_is_on_unless_the_discriminator_depends_on_its_calls(options, expected):
+    discriminator = networks.dcgan_discriminator(SHAPE, base_filters=4, **options)
+    wrapped = keras.Sequential([keras.Input(SHAPE), discriminator])  # found inside a nested model too
+    for network in (discriminator, wrapped):
+        gan = GAN(networks.dcgan_generator(LATENT, SHAPE, base_filters=4), network, seed=0)
+        assert gan.joint_discriminator_pass is expected
+    assert GAN.from_config(gan.get_config()).joint_discriminator_pass is expected
+
+
+def test_joint_discriminator_pass_must_be_a_bool_or_none():
+    with pytest.raises(ValueError, match="joint_discriminator_pass must be True, False or None"):
+        tiny_gan(joint_discriminator_pass="yes")
+    assert tiny_gan(normalization="batch", joint_discriminator_pass=True).joint_discriminator_pass is True

@@ -285,9 +285,10 @@ def test_pack_concatenates_consecutive_samples_along_the_channels():
     assert keras.ops.convert_to_numpy(layers.Pack(3)(np.ones((6, 2), "float32"))).shape == (2, 6)
 
 
-def test_the_packed_discriminator_sees_batch_over_m_judgements_with_m_times_the_channels():
+@pytest.mark.parametrize("joint", [False, True])
+def test_the_packed_discriminator_sees_batch_over_m_judgements_with_m_times_the_channels(joint):
     m = 2
-    gan = image_gan(pack=m)
+    gan = image_gan(pack=m, joint_discriminator_pass=joint)
     gan.compile()
     assert gan.discriminator_input_shape() == SHAPE
     assert gan.combined.output.shape[1:] == (1,)
@@ -295,7 +296,8 @@ def test_the_packed_discriminator_sees_batch_over_m_judgements_with_m_times_the_
     discriminate = gan.discriminate
     gan.discriminate = lambda x, condition, training=False: seen.append(x.shape) or discriminate(x, condition, training)
     gan.discriminator_step(tf.constant(image_batch(8)), None)
-    assert seen == [(8 // m, 8, 8, m), (8 // m, 8, 8, m)]
+    # Real and generated packs in two calls, or stacked in one.
+    assert seen == ([(2 * 8 // m, 8, 8, m)] if joint else [(8 // m, 8, 8, m), (8 // m, 8, 8, m)])
     assert keras.ops.convert_to_numpy(gan.combined(gan.latent_vectors(8, seed=0))).shape == (8 // m, 1)
 
 
