@@ -505,8 +505,9 @@ class GAN(keras.Model):
         """
         if self.joint_discriminator_pass:
             count = ops.shape(real)[0]
-            both = None if condition is None else keras.tree.map_structure(lambda c: ops.concatenate([c, c], axis=0), condition)
-            logits = self.discriminate(ops.concatenate([real, fake], axis=0), both, training=True)
+            if condition is not None:
+                condition = keras.tree.map_structure(lambda c: ops.concatenate([c, c], axis=0), condition)
+            logits = self.discriminate(ops.concatenate([real, fake], axis=0), condition, training=True)
             real_logits, fake_logits = logits[:count], logits[count:]
         else:
             real_logits = self.discriminate(real, condition, training=True)
@@ -895,20 +896,8 @@ CALL_DEPENDENT_LAYERS = (keras.layers.BatchNormalization, keras.layers.SpectralN
 
 
 def call_dependent_layers(model: keras.layers.Layer) -> list:
-    """The layers of ``CALL_DEPENDENT_LAYERS`` in ``model``, nested models and wrappers included."""
-    found, stack, seen = [], [model], set()
-    while stack:
-        layer = stack.pop()
-        if id(layer) in seen:
-            continue
-        seen.add(id(layer))
-        if isinstance(layer, CALL_DEPENDENT_LAYERS):
-            found.append(layer)
-        stack.extend(getattr(layer, "layers", None) or [])
-        wrapped = getattr(layer, "layer", None)
-        if isinstance(wrapped, keras.layers.Layer):
-            stack.append(wrapped)
-    return found
+    """The layers of ``CALL_DEPENDENT_LAYERS`` in ``model``, nested models included."""
+    return [layer for layer in model._flatten_layers() if isinstance(layer, CALL_DEPENDENT_LAYERS)]
 
 
 def positive_integer(name: str, value) -> int:
