@@ -226,25 +226,31 @@ class CountCalls(keras.layers.Layer):
         return x
 
 
+def train_on_fixed_noise(**options):
+    """Two steps of a tiny DCGAN (k = 2) on one latent batch, from fixed initial weights.
+
+    Returns the updated weights (G's, then D's), the History and D's update count.
+    """
+    latent = np.random.default_rng(3).normal(size=(8, LATENT)).astype("float32")
+    keras.utils.set_random_seed(7)
+    generator = networks.dcgan_generator(LATENT, SHAPE, base_filters=4)
+    discriminator = networks.dcgan_discriminator(SHAPE, base_filters=4)
+    gan = FixedNoiseGAN(generator, discriminator, d_steps=2, seed=0, latent=latent, **options)
+    gan.compile(steps_per_execution=1)
+    history = gan.fit(real_batch(8), batch_size=8, epochs=2, verbose=0)
+    weights = snapshot(gan.generator.trainable_variables + gan.discriminator_variables)
+    return weights, history.history, int(gan.d_optimizer.iterations)
+
+
 def test_the_shared_pass_gives_the_weights_of_the_two_pass_step_on_the_same_noise():
     # With one latent batch for both phases, sharing the forward pass changes
     # nothing but the work done: the updated weights must agree.
-    latent = np.random.default_rng(3).normal(size=(8, LATENT)).astype("float32")
-    results = []
-    for share in (False, True):
-        keras.utils.set_random_seed(7)
-        generator = networks.dcgan_generator(LATENT, SHAPE, base_filters=4)
-        discriminator = networks.dcgan_discriminator(SHAPE, base_filters=4)
-        gan = FixedNoiseGAN(generator, discriminator, d_steps=2, seed=0, latent=latent, share_generator_pass=share)
-        gan.compile(steps_per_execution=1)
-        history = gan.fit(real_batch(8), batch_size=8, epochs=2, verbose=0)
-        results.append((snapshot(gan.generator.trainable_variables), snapshot(gan.discriminator_variables),
-                        history.history["g_loss"], int(gan.d_optimizer.iterations)))
-    (g_two, d_two, loss_two, d_iters_two), (g_one, d_one, loss_one, d_iters_one) = results
+    weights_two, history_two, d_iters_two = train_on_fixed_noise(share_generator_pass=False)
+    weights_one, history_one, d_iters_one = train_on_fixed_noise(share_generator_pass=True)
     assert d_iters_two == d_iters_one == 4
-    for two, one in zip(g_two + d_two, g_one + d_one):
+    for two, one in zip(weights_two, weights_one):
         np.testing.assert_allclose(one, two, rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(loss_one, loss_two, rtol=1e-5)
+    np.testing.assert_allclose(history_one["g_loss"], history_two["g_loss"], rtol=1e-5)
 
 
 @pytest.mark.parametrize("share, expected_calls", [(False, 2), (True, 1)])
@@ -271,17 +277,8 @@ def test_share_generator_pass_must_be_a_bool():
 def test_the_joint_pass_gives_the_weights_of_two_discriminator_calls():
     # Without batch statistics D's logits on [real; fake] are its logits on each:
     # one call or two, the updated weights and the reported numbers must agree.
-    latent = np.random.default_rng(3).normal(size=(8, LATENT)).astype("float32")
-    results = []
-    for joint in (False, True):
-        keras.utils.set_random_seed(7)
-        generator = networks.dcgan_generator(LATENT, SHAPE, base_filters=4)
-        discriminator = networks.dcgan_discriminator(SHAPE, base_filters=4)
-        gan = FixedNoiseGAN(generator, discriminator, d_steps=2, seed=0, latent=latent, joint_discriminator_pass=joint)
-        gan.compile(steps_per_execution=1)
-        history = gan.fit(real_batch(8), batch_size=8, epochs=2, verbose=0)
-        results.append((snapshot(gan.generator.trainable_variables + gan.discriminator_variables), history.history))
-    (weights_two, history_two), (weights_one, history_one) = results
+    weights_two, history_two, _ = train_on_fixed_noise(joint_discriminator_pass=False)
+    weights_one, history_one, _ = train_on_fixed_noise(joint_discriminator_pass=True)
     for two, one in zip(weights_two, weights_one):
         np.testing.assert_allclose(one, two, rtol=1e-4, atol=1e-6)
     for name in ("d_loss", "g_loss", "d_real", "d_fake", "d_accuracy"):
