@@ -40,7 +40,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     # 50,000 steps reached 94.7% on seed 2 but take about 7 minutes. The discriminator sees 128 random
     # Fourier features of its input at scale 2 beside the input (networks.mlp.FourierFeatures): in
     # benchmarks/mode_collapse.py 95.1 +- 0.1% high quality (94.8-95.3) and reverse KL at most 0.0097 over
-    # seeds 0-4, against 93.8 +- 1.1% (91.4-96.7) and up to 0.0237 without them, at a quarter more a step;
+    # seeds 0-4, against 93.8 +- 1.1% (91.4-96.7) and up to 0.0237 without them, at a quarter more a step
+    # (a re-run with one discriminator call on both batches: 95.3 +- 0.3%, 271-288 s a run);
     # 64 features were no faster and lost seed 2 (84.7%); scales 2.5 and 3 lost modes on seed 2.
     "ring": {
         "model": "mlp", "epochs": 20, "batch_size": 100, "latent_dim": 2, "steps_per_epoch": 1250,
