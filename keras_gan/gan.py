@@ -497,21 +497,25 @@ class GAN(keras.Model):
         """The discriminator's logits on ``samples``, shown the condition when it takes one."""
         return self.discriminator(samples, training=training)
 
-    def discriminator_loss(self, real, fake, condition):
-        """The discriminator's loss and its raw outputs on one real and one fake batch.
+    def discriminate_pair(self, real, fake, condition, training=False):
+        """The discriminator's logits on a real and a generated batch, both shown ``condition``.
 
         With ``joint_discriminator_pass`` the two batches (and the condition,
-        twice) go through the discriminator as one batch, split afterwards.
+        twice) go through the discriminator as one batch, split afterwards;
+        otherwise it is called once on each.
         """
-        if self.joint_discriminator_pass:
-            count = ops.shape(real)[0]
-            if condition is not None:
-                condition = keras.tree.map_structure(lambda c: ops.concatenate([c, c], axis=0), condition)
-            logits = self.discriminate(ops.concatenate([real, fake], axis=0), condition, training=True)
-            real_logits, fake_logits = logits[:count], logits[count:]
-        else:
-            real_logits = self.discriminate(real, condition, training=True)
-            fake_logits = self.discriminate(fake, condition, training=True)
+        if not self.joint_discriminator_pass:
+            real_logits = self.discriminate(real, condition, training=training)
+            return real_logits, self.discriminate(fake, condition, training=training)
+        count = ops.shape(real)[0]
+        if condition is not None:
+            condition = keras.tree.map_structure(lambda c: ops.concatenate([c, c], axis=0), condition)
+        logits = self.discriminate(ops.concatenate([real, fake], axis=0), condition, training=training)
+        return logits[:count], logits[count:]
+
+    def discriminator_loss(self, real, fake, condition):
+        """The discriminator's loss and its raw outputs on one real and one fake batch."""
+        real_logits, fake_logits = self.discriminate_pair(real, fake, condition, training=True)
         loss = self.loss_pair.discriminator(real_logits, fake_logits)
         return loss, real_logits, fake_logits
 
@@ -691,8 +695,9 @@ class GAN(keras.Model):
         """Scores held-out real data against fresh samples; no weights change."""
         real, condition = self.unpack(data)
         fake = self.generator(self.generator_inputs(ops.shape(real)[0], condition), training=False)
-        real_logits = self.discriminate(self.discriminator_inputs(real, training=False), condition, training=False)
-        fake_logits = self.discriminate(self.discriminator_inputs(fake, training=False), condition, training=False)
+        real_logits, fake_logits = self.discriminate_pair(
+            self.discriminator_inputs(real, training=False), self.discriminator_inputs(fake, training=False), condition
+        )
         self._track_discriminator(self.loss_pair.discriminator(real_logits, fake_logits), real_logits, fake_logits)
         self.g_loss_tracker.update_state(self.loss_pair.generator(fake_logits))
         return self.metric_logs()

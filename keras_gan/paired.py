@@ -144,8 +144,9 @@ class PairedGAN(GAN):
         """Scores held-out pairs: D's verdicts, the generator's full loss, the content terms."""
         real, source = self.unpack(data)
         fake = self.generator(source, training=False)
-        real_logits = self.discriminate(self.discriminator_inputs(real, training=False), source, training=False)
-        fake_logits = self.discriminate(self.discriminator_inputs(fake, training=False), source, training=False)
+        real_logits, fake_logits = self.discriminate_pair(
+            self.discriminator_inputs(real, training=False), self.discriminator_inputs(fake, training=False), source
+        )
         self._track_discriminator(self.loss_pair.discriminator(real_logits, fake_logits), real_logits, fake_logits)
         content, terms = self.content_loss(real, fake)
         self._track_content(terms)
