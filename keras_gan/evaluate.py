@@ -17,7 +17,10 @@ training data with the same sample sizes (the floor a perfect generator would
 reach), and, for a run directory, the discriminator's own view of held-out
 real data (``d_real``, ``d_fake``, ``d_accuracy``). Every entry names its
 feature extractor and sample sizes. The results go to ``RUN_DIR/metrics.json``
-(written atomically) and a table is printed.
+(written atomically) and a table is printed. ``--draws N`` repeats the
+measurement with N seeds and reports each metric's mean and its standard
+deviation over the draws: a 1,000-sample FID moves by several points from one
+draw of latent vectors to the next.
 
 ``Evaluation`` holds the real data and its features, computed once, and is
 what the ``SampleMetrics`` training callback calls every few epochs.
@@ -38,7 +41,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from keras_gan import callbacks, conditional, data, feature_extractors, metrics  # noqa: E402
-from keras_gan.gan import latent_vectors, predict_in_batches  # noqa: E402
+from keras_gan.gan import latent_vectors, positive_integer, predict_in_batches  # noqa: E402
 
 POINT_SAMPLES = 2500  # VEEGAN and PacGAN evaluate 2,500 samples.
 MAX_IMAGE_SAMPLES = 10_000
@@ -261,6 +264,7 @@ def evaluate_generator(
     seed: int = 0,
     image_shape: tuple | None = None,
     sampler=None,
+    draws: int = 1,
 ) -> tuple[dict, "Evaluation | None"]:
     """Sample metrics of ``generator`` on ``dataset`` (see the module docstring).
 
@@ -268,38 +272,77 @@ def evaluate_generator(
     ``sampler(n, seed) -> (samples, description)``, the description stored
     with the sample sizes (e.g. discriminator rejection sampling).
 
+    ``draws`` > 1 repeats the whole measurement with seeds ``seed``,
+    ``seed + 1``, ...: fresh latent vectors, and fresh real subsets for the
+    floor and KID. Each entry's value (and floor) is then the mean over the
+    draws, with ``draw_std`` (the standard deviation over draws, n - 1) and
+    the per-draw ``draw_values``: how far one draw's figure can be trusted.
+
     Returns:
         (entries, evaluation): metric name -> {"value", optional "std",
-        "real_data", "features", "samples"}; and the ``Evaluation`` used, or
-        None when the image features are unavailable (``entries`` then holds
-        an ``"unavailable"`` entry with the reason).
+        "real_data", "features", "samples"}; and the ``Evaluation`` used (the
+        first draw's), or None when the image features are unavailable
+        (``entries`` then holds an ``"unavailable"`` entry with the reason).
     """
+    draws = positive_integer("draws", draws)
     image_shape = image_shape or tuple(generator.outputs[0].shape[1:])
-    try:
-        evaluation = Evaluation(
-            dataset, image_shape=image_shape if len(image_shape) == 3 else None,
-            features=features, num_samples=num_samples, seed=seed,
-        )
-    except (feature_extractors.FeaturesUnavailableError, data.DatasetUnavailableError) as error:
-        return {"unavailable": {"reason": str(error)}}, None
-    if sampler is None:
-        samples, how = draw_samples(generator, evaluation.num_samples, seed=seed), None
-    else:
-        samples, how = sampler(evaluation.num_samples, seed)
-    values = evaluation(samples)
-    floor, floor_what = evaluation.real_data_floor()
-    if evaluation.kind == "points":
-        sizes = {"generated": len(samples), "real_data_floor": floor_what, "num_modes": len(evaluation.modes)}
+    results, floor_whats, first = [], [], None
+    for draw_seed in range(seed, seed + draws):
+        try:
+            evaluation = Evaluation(
+                dataset, image_shape=image_shape if len(image_shape) == 3 else None,
+                features=features, num_samples=num_samples, seed=draw_seed,
+            )
+        except (feature_extractors.FeaturesUnavailableError, data.DatasetUnavailableError) as error:
+            return {"unavailable": {"reason": str(error)}}, None
+        if first is None:
+            first = evaluation
+        if sampler is None:
+            samples, how = draw_samples(generator, evaluation.num_samples, seed=draw_seed), None
+        else:
+            samples, how = sampler(evaluation.num_samples, draw_seed)
+        values = evaluation(samples)
+        floor, floor_what = evaluation.real_data_floor()
+        results.append((values, floor))
+        floor_whats.append(floor_what)
+    floor_what = "; ".join(dict.fromkeys(floor_whats))  # once when every draw compared the same real data
+    if first.kind == "points":
+        sizes = {"generated": len(samples), "real_data_floor": floor_what, "num_modes": len(first.modes)}
     else:
         sizes = {
             "generated": len(samples),
-            "real": len(evaluation.real),
-            "real_split": evaluation.real_split,
-            "real_data_floor": f"{floor_what} vs the same {len(evaluation.real)} real images",
+            "real": len(first.real),
+            "real_split": first.real_split,
+            "real_data_floor": f"{floor_what} vs the same {len(first.real)} real images",
         }
     if how is not None:
         sizes["sampler"] = how
-    return _entries(values, floor, evaluation.features_description, sizes), evaluation
+    if draws == 1:
+        return _entries(values, floor, first.features_description, sizes), first
+    sizes["draws"] = f"{draws} (seeds {seed}-{seed + draws - 1})"
+    return _draw_entries(results, first.features_description, sizes), first
+
+
+def _draw_entries(results: list, features: str, samples: dict) -> dict:
+    """Entries of several draws: the mean of each metric and of its floor, their spread, and each draw's value."""
+    entries = {}
+    for name in results[0][0]:
+        if name.endswith("_std"):
+            continue  # a spread within one draw (KID's subsets); the spread over draws replaces it
+        values = np.array([drawn[name] for drawn, _ in results], dtype=np.float64)
+        floors = np.array([floor[name] for _, floor in results], dtype=np.float64)
+        with np.errstate(invalid="ignore"):  # an infinite reverse KL has no spread; it is written as null
+            spreads = float(values.std(ddof=1)), float(floors.std(ddof=1))
+        entries[name] = {
+            "value": float(values.mean()),
+            "draw_std": spreads[0],
+            "draw_values": [float(v) for v in values],
+            "real_data": float(floors.mean()),
+            "real_data_draw_std": spreads[1],
+            "features": features,
+            "samples": samples,
+        }
+    return entries
 
 
 def _restore_gan(run_dir: Path, config, sample_shape: tuple):
@@ -328,6 +371,7 @@ def evaluate_run(
     out: str | os.PathLike | None = None,
     rejection: bool = False,
     trained_generator: bool = False,
+    draws: int = 1,
 ) -> dict:
     """Evaluates the run in ``run_dir`` and writes ``metrics.json`` (into the run by default).
 
@@ -340,7 +384,8 @@ def evaluate_run(
     ``trained_generator`` the samples come from the latest checkpoint's
     generator, the one that trained, instead of ``generator.keras`` (the
     moving average when the run had ``ema``), and the report's name gains
-    ``_trained``. Returns the report that was written.
+    ``_trained``. ``draws`` > 1 averages the sample metrics over that many
+    draws (:func:`evaluate_generator`). Returns the report that was written.
     """
     from keras_gan import generate, train
 
@@ -360,7 +405,8 @@ def evaluate_run(
             raise ValueError(f"rejection sampling needs the run's discriminator: {source}")
         sampler = _rejection_sampler(gan, generator, config, sample_shape)
     entries, evaluation = evaluate_generator(
-        generator, config.dataset, num_samples=num_samples, features=features, seed=seed, sampler=sampler
+        generator, config.dataset, num_samples=num_samples, features=features, seed=seed, sampler=sampler,
+        draws=draws,
     )
     report = {"dataset": config.dataset, "generator": generator_name, "seed": seed, "metrics": entries}
     if gan is None:
@@ -404,6 +450,8 @@ def _finite_or_none(value):
         return None
     if isinstance(value, dict):
         return {k: _finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite_or_none(v) for v in value]
     return value
 
 
@@ -437,6 +485,10 @@ def format_table(report: dict) -> str:
             if "std" in entry:
                 value += f" ± {fmt.format(entry['std'])}"
             real = fmt.format(entry["real_data"]) if entry.get("real_data") is not None else ""
+            if _finite_or_none(entry.get("draw_std")) is not None:  # the mean of several draws, and their spread
+                value += f" (sd {fmt.format(entry['draw_std'])})"
+            if real and _finite_or_none(entry.get("real_data_draw_std")) is not None:
+                real += f" (sd {fmt.format(entry['real_data_draw_std'])})"
             if name == "modes":
                 value, real = f"{value}/{samples['num_modes']}", f"{real}/{samples['num_modes']}"
             rows.append((label, value, real))
@@ -460,6 +512,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--num-samples", type=int, help="generated samples (default: 2500 points; as many images as held-out ones)")
     parser.add_argument("--features", choices=sorted(feature_extractors.FEATURE_EXTRACTORS), help="feature extractor for images")
     parser.add_argument("--seed", type=int, default=0, help="seed of the latent vectors and subsets")
+    parser.add_argument(
+        "--draws", type=int, default=1,
+        help="repeat the measurement with seeds SEED, SEED+1, ... and report each metric's mean and its standard "
+        "deviation over the draws (sd)",
+    )
     parser.add_argument("--out", help="where to write metrics.json (default: the run directory / beside the generator)")
     parser.add_argument(
         "--rejection", action="store_true",
@@ -479,6 +536,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.num_samples is not None and args.num_samples < 2:
             raise ValueError(f"--num-samples must be at least 2, got {args.num_samples}")
+        if args.draws < 1:
+            raise ValueError(f"--draws must be a positive integer, got {args.draws}")
         if (args.run_dir is None) == (args.generator is None):
             raise ValueError("give either a run directory or --generator PATH.keras (with --dataset)")
         if args.generator is not None and args.rejection:
@@ -492,7 +551,8 @@ def main(argv: list[str] | None = None) -> int:
 
             generator = generate.load_generator(args.generator)
             entries, _ = evaluate_generator(
-                generator, args.dataset, num_samples=args.num_samples, features=args.features, seed=args.seed
+                generator, args.dataset, num_samples=args.num_samples, features=args.features, seed=args.seed,
+                draws=args.draws,
             )
             report = {"dataset": args.dataset, "generator": args.generator, "seed": args.seed, "metrics": entries}
             out = Path(args.out) if args.out else Path(args.generator).parent / "metrics.json"
@@ -502,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
             out = Path(args.out) if args.out else Path(args.run_dir) / name
             report = evaluate_run(
                 args.run_dir, num_samples=args.num_samples, features=args.features, seed=args.seed, out=out,
-                rejection=args.rejection, trained_generator=args.trained_generator,
+                rejection=args.rejection, trained_generator=args.trained_generator, draws=args.draws,
             )
     except (ValueError, data.DatasetUnavailableError) as error:
         print(f"error: {error}", file=sys.stderr)

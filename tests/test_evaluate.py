@@ -51,6 +51,45 @@ def test_points_follow_the_pacgan_protocol(ring_run, capsys):
     assert "modes captured" in out and "within-mode std" in out and "D accuracy" in out and "metrics.json" in out
 
 
+def test_draws_report_the_mean_and_spread_of_single_draws(ring_run, tmp_path, capsys):
+    singles = []
+    for seed in range(3):
+        assert evaluate.main([str(ring_run), "--seed", str(seed), "--out", str(tmp_path / f"seed{seed}.json")]) == 0
+        singles.append(json.loads((tmp_path / f"seed{seed}.json").read_text())["metrics"])
+    capsys.readouterr()
+    assert evaluate.main([str(ring_run), "--draws", "3", "--out", str(tmp_path / "draws.json")]) == 0
+    entries = json.loads((tmp_path / "draws.json").read_text())["metrics"]
+    assert set(entries) == set(singles[0])
+    for name, entry in entries.items():
+        values = [single[name]["value"] for single in singles]
+        floors = [single[name]["real_data"] for single in singles]
+        assert entry["samples"]["draws"] == "3 (seeds 0-2)"
+        if None in values:  # the tiny run's reverse KL is infinite (no high-quality sample): so is the mean
+            assert entry["value"] is None and entry["draw_values"] == values
+            continue
+        assert entry["draw_values"] == pytest.approx(values)
+        assert entry["value"] == pytest.approx(np.mean(values))
+        assert entry["draw_std"] == pytest.approx(np.std(values, ddof=1))
+        assert entry["real_data"] == pytest.approx(np.mean(floors))
+        assert entry["real_data_draw_std"] == pytest.approx(np.std(floors, ddof=1))
+    # Each draw compares its own fresh real points: three floors, each named.
+    assert entries["modes"]["samples"]["real_data_floor"].count("real points") == 3
+    out = capsys.readouterr().out
+    assert "(sd " in out and "draws: 3 (seeds 0-2)" in out
+
+
+def test_draws_of_digits_drop_the_within_draw_spread(image_run):
+    from keras_gan import generate
+
+    generator = generate.load_generator(image_run / "generator.keras")
+    single, _ = evaluate.evaluate_generator(generator, "mnist-sample", num_samples=32, seed=1)
+    entries, _ = evaluate.evaluate_generator(generator, "mnist-sample", num_samples=32, seed=0, draws=2)
+    assert set(entries) == {"fid", "kid", "classifier_score", "precision", "recall"}
+    assert "std" not in entries["kid"]  # KID's spread over subsets of one draw; draw_std replaces it
+    assert entries["fid"]["draw_values"][1] == pytest.approx(single["fid"]["value"])
+    assert entries["fid"]["draw_std"] > 0
+
+
 def test_rejection_sampling_writes_its_own_report_beside_the_plain_one(ring_run, capsys):
     assert evaluate.main([str(ring_run)]) == 0
     plain = (ring_run / "metrics.json").read_text()
@@ -174,6 +213,7 @@ def test_missing_inception_weights_give_a_clear_message(tmp_path, monkeypatch, c
         ([], "either a run directory or --generator"),
         (["--generator", "g.keras"], "needs --dataset"),
         (["somewhere/that/is/not/a/run"], "not a keras_gan run directory"),
+        (["somewhere", "--draws", "0"], "--draws must be a positive integer, got 0"),
     ],
 )
 def test_cli_errors(argv, message, capsys):
@@ -185,6 +225,8 @@ def test_report_is_strict_json_even_with_infinite_kl(tmp_path):
     path = tmp_path / "metrics.json"
     evaluate.write_report({"metrics": {"reverse_kl": {"value": float("inf")}}}, path)
     assert json.loads(path.read_text()) == {"metrics": {"reverse_kl": {"value": None}}}
+    evaluate.write_report({"metrics": {"reverse_kl": {"draw_values": [0.5, float("inf")]}}}, path)
+    assert json.loads(path.read_text()) == {"metrics": {"reverse_kl": {"draw_values": [0.5, None]}}}
 
 
 def test_sample_metrics_callback_reaches_history_log_and_plot(tmp_path):
