@@ -33,6 +33,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ start-up chatter; exceptions still surface
 
 import argparse  # noqa: E402
+import copy  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -123,11 +124,28 @@ class Evaluation:
         self.kind = "image"
         name = features if features is not None else default_features(dataset)
         self.features = feature_extractors.get(name) if isinstance(name, str) else name
-        cap = num_real or (INCEPTION_SAMPLES if self.features.name == "inception_v3" else MAX_IMAGE_SAMPLES)
-        self.real, self.real_labels, self.real_split = held_out_images(dataset, image_shape, cap, seed)
+        self.cap = num_real or (INCEPTION_SAMPLES if self.features.name == "inception_v3" else MAX_IMAGE_SAMPLES)
+        self.real, self.real_labels, self.real_split = held_out_images(dataset, image_shape, self.cap, seed)
         self.num_samples = num_samples or len(self.real)
         self.real_features, _ = self.features(self.real)
         self.image_shape = tuple(self.real.shape[1:])
+
+    def with_seed(self, seed: int) -> "Evaluation":
+        """This evaluation under another seed, for a repeated draw.
+
+        The feature extractor is shared, and so are the real images and
+        their features when the seed did not choose them (every held-out
+        image fit under the cap): only the new draw's own work is redone.
+        """
+        if self.kind == "image" and len(self.real) < self.cap:
+            twin = copy.copy(self)
+            twin.seed = seed
+            return twin
+        if self.kind == "points":
+            return Evaluation(self.dataset, num_samples=self.num_samples, seed=seed)
+        return Evaluation(
+            self.dataset, self.image_shape, self.features, num_samples=self.num_samples, num_real=self.cap, seed=seed
+        )
 
     @property
     def metric_names(self) -> tuple[str, ...]:
@@ -286,17 +304,16 @@ def evaluate_generator(
     """
     draws = positive_integer("draws", draws)
     image_shape = image_shape or tuple(generator.outputs[0].shape[1:])
-    results, floor_whats, first = [], [], None
+    try:
+        first = Evaluation(
+            dataset, image_shape=image_shape if len(image_shape) == 3 else None,
+            features=features, num_samples=num_samples, seed=seed,
+        )
+    except (feature_extractors.FeaturesUnavailableError, data.DatasetUnavailableError) as error:
+        return {"unavailable": {"reason": str(error)}}, None
+    results, floor_whats = [], []
     for draw_seed in range(seed, seed + draws):
-        try:
-            evaluation = Evaluation(
-                dataset, image_shape=image_shape if len(image_shape) == 3 else None,
-                features=features, num_samples=num_samples, seed=draw_seed,
-            )
-        except (feature_extractors.FeaturesUnavailableError, data.DatasetUnavailableError) as error:
-            return {"unavailable": {"reason": str(error)}}, None
-        if first is None:
-            first = evaluation
+        evaluation = first if draw_seed == seed else first.with_seed(draw_seed)
         if sampler is None:
             samples, how = draw_samples(generator, evaluation.num_samples, seed=draw_seed), None
         else:

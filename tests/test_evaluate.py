@@ -90,6 +90,19 @@ def test_draws_of_digits_drop_the_within_draw_spread(image_run):
     assert entries["fid"]["draw_std"] > 0
 
 
+def test_a_reseeded_evaluation_reuses_what_its_seed_did_not_choose():
+    evaluation = evaluate.Evaluation("mnist-sample", num_samples=32)
+    twin = evaluation.with_seed(3)
+    # All 1,000 held-out digits fit under the cap: the same images and features, another seed.
+    assert twin.seed == 3 and evaluation.seed == 0
+    assert twin.real_features is evaluation.real_features and twin.features is evaluation.features
+    capped = evaluate.Evaluation("mnist-sample", num_samples=32, num_real=100)
+    other = capped.with_seed(1)
+    # Under a cap of 100 the seed picks the real subset: a new one, through the same extractor.
+    assert len(other.real) == 100 and not np.array_equal(other.real, capped.real)
+    assert other.features is capped.features and other.num_samples == 32
+
+
 def test_rejection_sampling_writes_its_own_report_beside_the_plain_one(ring_run, capsys):
     assert evaluate.main([str(ring_run)]) == 0
     plain = (ring_run / "metrics.json").read_text()
