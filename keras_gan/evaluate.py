@@ -342,23 +342,21 @@ def evaluate_generator(
 
 def _draw_entries(results: list, features: str, samples: dict) -> dict:
     """Entries of several draws: the mean of each metric and of its floor, their spread, and each draw's value."""
-    entries = {}
-    for name in results[0][0]:
-        if name.endswith("_std"):
-            continue  # a spread within one draw (KID's subsets); the spread over draws replaces it
-        values = np.array([drawn[name] for drawn, _ in results], dtype=np.float64)
-        floors = np.array([floor[name] for _, floor in results], dtype=np.float64)
-        with np.errstate(invalid="ignore"):  # an infinite reverse KL has no spread; it is written as null
-            spreads = float(values.std(ddof=1)), float(floors.std(ddof=1))
-        entries[name] = {
-            "value": float(values.mean()),
-            "draw_std": spreads[0],
-            "draw_values": [float(v) for v in values],
-            "real_data": float(floors.mean()),
-            "real_data_draw_std": spreads[1],
-            "features": features,
-            "samples": samples,
-        }
+    # A spread within one draw (KID's subsets, the "_std" keys) is left out: the spread over draws replaces it.
+    names = [name for name in results[0][0] if not name.endswith("_std")]
+    values = {name: np.array([drawn[name] for drawn, _ in results], dtype=np.float64) for name in names}
+    floors = {name: np.array([floor[name] for _, floor in results], dtype=np.float64) for name in names}
+    entries = _entries(
+        {name: float(v.mean()) for name, v in values.items()},
+        {name: float(v.mean()) for name, v in floors.items()},
+        features,
+        samples,
+    )
+    with np.errstate(invalid="ignore"):  # an infinite reverse KL has no spread; it is written as null
+        for name, entry in entries.items():
+            entry["draw_std"] = float(values[name].std(ddof=1))
+            entry["draw_values"] = [float(v) for v in values[name]]
+            entry["real_data_draw_std"] = float(floors[name].std(ddof=1))
     return entries
 
 
