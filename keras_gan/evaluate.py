@@ -551,8 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.num_samples is not None and args.num_samples < 2:
             raise ValueError(f"--num-samples must be at least 2, got {args.num_samples}")
-        if args.draws < 1:
-            raise ValueError(f"--draws must be a positive integer, got {args.draws}")
+        positive_integer("--draws", args.draws)  # before the run is loaded
         if (args.run_dir is None) == (args.generator is None):
             raise ValueError("give either a run directory or --generator PATH.keras (with --dataset)")
         if args.generator is not None and args.rejection:
