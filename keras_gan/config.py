@@ -109,6 +109,8 @@ class TrainConfig:
             instead of only warning.
         deterministic: turn on TensorFlow's op determinism
             (``tf.config.experimental.enable_op_determinism``), process-wide.
+            A rare race in TensorFlow's CPU runtime was seen to break it
+            under load (README, "Reliability").
         d_lr: the discriminator's learning rate, ``lr`` when ``None``; a
             different ``d_lr`` and ``g_lr`` is the two time-scale update
             rule (Heusel et al. 2017).
