@@ -733,17 +733,16 @@ def test_the_same_seed_gives_the_same_generator(two_epoch_run, tmp_path):
 def test_deterministic_runs_repeat_bit_for_bit(tmp_path):
     """--deterministic turns on TF op determinism process-wide, so it runs in its own process.
 
-    Three runs of one seed, compared with the first: all must match, except
-    that one run may differ by TensorFlow's own rare race (see below), which
-    is reported as a warning. Unseeded randomness or a state that leaks from
-    run to run makes every later run differ, and fails.
+    Three runs of one seed, compared pairwise: all must match, except that
+    one run may differ by TensorFlow's own rare race (see below), which is
+    reported as a warning. Unseeded randomness, or a state that each run
+    leaves to the next, makes every pair differ and fails.
     """
-    # TensorFlow's CPU runtime was seen, about once in twenty runs under the
-    # load of a parallel test run, to compute one step's R1 penalty as if one
-    # discriminator bias had already taken that step's update (reproduced
-    # exactly from saved weights), although the traced graph orders every use
-    # of a weight before its update; once in CI too. The first run of the
-    # process was the one hit each time.
+    # TensorFlow's CPU runtime was seen, rarely and only while another process
+    # loaded the CPU (here 1 run in 45 to 1 in 150; once in CI), to compute one
+    # step's R1 penalty as if one discriminator bias had already taken that
+    # step's update (reproduced exactly from saved weights), although the
+    # traced graph orders every use of a weight before its update.
     script = f"""
 import numpy as np
 from keras_gan import train
