@@ -76,3 +76,36 @@ def test_fourier_discriminator_trains_its_dense_layers_only_and_survives_saving(
 def test_fourier_discriminator_refuses_bad_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
         networks.mlp_discriminator((2,), hidden_units=(8,), **kwargs)
+
+
+BUILDERS = {
+    "dcgan generator": lambda: networks.dcgan_generator(8, (28, 28, 1), base_filters=4),
+    "dcgan discriminator": lambda: networks.dcgan_discriminator((28, 28, 1), base_filters=4),
+    "cgan generator": lambda: networks.conditional_generator(8, (28, 28, 1), num_classes=3, base_filters=4),
+    "cgan discriminator": lambda: networks.conditional_discriminator((28, 28, 1), num_classes=3, base_filters=4),
+    "unet generator": lambda: networks.unet_generator((16, 16, 1), base_filters=4),
+    "patchgan discriminator": lambda: networks.patchgan_discriminator((16, 16, 1), base_filters=4),
+}
+
+
+def _random_weights(model):
+    """The kernels and embeddings a builder draws at random, flattened, in layer order."""
+    return [np.asarray(w).ravel() for w in model.weights if w.path.endswith(("kernel", "embeddings"))]
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_every_layer_draws_its_own_initial_weights_from_the_seed(name):
+    # One N(0, 0.02) initializer made at import and shared by every layer
+    # kept the seed it drew then: every kernel began with the same numbers and
+    # --seed did not reach them, so two runs of one seed started apart.
+    keras.utils.set_random_seed(0)
+    first = _random_weights(BUILDERS[name]())
+    keras.utils.set_random_seed(0)
+    again = _random_weights(BUILDERS[name]())
+    keras.utils.set_random_seed(1)
+    other = _random_weights(BUILDERS[name]())
+    assert len(first) >= 3
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not [i for i, (a, b) in enumerate(zip(first, other)) if np.array_equal(a, b)]
+    starts = [tuple(values[:3]) for values in first]
+    assert len(set(starts)) == len(starts), "two layers began from the same random numbers"

@@ -27,7 +27,7 @@ import keras
 from keras import layers
 
 from keras_gan.layers import SpectralNormalization
-from keras_gan.networks.dcgan import _INIT, _check_image_shape, downsample_to_features, upsample_to_image
+from keras_gan.networks.dcgan import _check_image_shape, downsample_to_features, normal_init, upsample_to_image
 
 CONDITIONINGS = ("concat", "projection")
 LABEL_EMBEDDING = "label_embedding"
@@ -117,12 +117,12 @@ def conditional_discriminator(
         label_maps = layers.UpSampling2D((height, width), name="label_maps")(label_maps)
         joined = layers.Concatenate(name="image_and_label")([image, label_maps])
         features = downsample_to_features(joined, **conv_options)
-        logit = wrap(layers.Dense(1, kernel_initializer=_INIT, dtype="float32"))(features)
+        logit = wrap(layers.Dense(1, kernel_initializer=normal_init(), dtype="float32"))(features)
     else:
         features = downsample_to_features(image, **conv_options)
-        unconditional = wrap(layers.Dense(1, kernel_initializer=_INIT, dtype="float32"))(features)
+        unconditional = wrap(layers.Dense(1, kernel_initializer=normal_init(), dtype="float32"))(features)
         class_vector = layers.Embedding(
-            num_classes, features.shape[-1], embeddings_initializer=_INIT, name="class_projection"
+            num_classes, features.shape[-1], embeddings_initializer=normal_init(), name="class_projection"
         )(label)
         projection = layers.Dot(axes=1, dtype="float32")([class_vector, features])
         logit = layers.Add(dtype="float32")([unconditional, projection])

@@ -22,7 +22,16 @@ from keras import layers
 
 from keras_gan.layers import SpectralNormalization
 
-_INIT = keras.initializers.RandomNormal(0.0, 0.02)
+
+
+def normal_init() -> keras.initializers.Initializer:
+    """A new N(0, 0.02) kernel initializer (Radford et al. 2016), for one layer.
+
+    Each layer needs its own: an instance made once, at import, draws its seed
+    before ``keras.utils.set_random_seed`` runs, so every kernel it fills
+    starts from the same stream of numbers and ``--seed`` never reaches them.
+    """
+    return keras.initializers.RandomNormal(0.0, 0.02)
 
 
 def _num_upsamplings(side: int) -> int:
@@ -82,19 +91,19 @@ def upsample_to_image(vector, image_shape: Sequence[int], base_filters: int = 64
     seed = side // 2**steps
     filters = base_filters * 2 ** (steps - 1)
 
-    x = layers.Dense(seed * seed * filters, use_bias=False, kernel_initializer=_INIT)(vector)
+    x = layers.Dense(seed * seed * filters, use_bias=False, kernel_initializer=normal_init())(vector)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
     x = layers.Reshape((seed, seed, filters))(x)
     for _ in range(steps - 1):
         filters //= 2
         x = layers.Conv2DTranspose(
-            filters, kernel_size, strides=2, padding="same", use_bias=False, kernel_initializer=_INIT
+            filters, kernel_size, strides=2, padding="same", use_bias=False, kernel_initializer=normal_init()
         )(x)
         x = layers.BatchNormalization()(x)
         x = layers.ReLU()(x)
     x = layers.Conv2DTranspose(
-        channels, kernel_size, strides=2, padding="same", kernel_initializer=_INIT
+        channels, kernel_size, strides=2, padding="same", kernel_initializer=normal_init()
     )(x)
     return layers.Activation("tanh", dtype="float32")(x)
 
@@ -128,7 +137,7 @@ def dcgan_discriminator(
     image = keras.Input(tuple(image_shape), name="image")
     features = downsample_to_features(image, base_filters, kernel_size, normalization, spectral_norm, dropout)
     wrap = SpectralNormalization if spectral_norm else (lambda layer: layer)
-    logit = wrap(layers.Dense(1, kernel_initializer=_INIT, dtype="float32"))(features)
+    logit = wrap(layers.Dense(1, kernel_initializer=normal_init(), dtype="float32"))(features)
     return keras.Model(image, logit, name=name)
 
 
@@ -157,7 +166,7 @@ def downsample_to_features(
     x = image
     filters = base_filters
     for step in range(steps):
-        x = wrap(layers.Conv2D(filters, kernel_size, strides=2, padding="same", kernel_initializer=_INIT))(x)
+        x = wrap(layers.Conv2D(filters, kernel_size, strides=2, padding="same", kernel_initializer=normal_init()))(x)
         if norm is not None and step > 0:
             x = norm()(x)
         x = layers.LeakyReLU(0.2)(x)

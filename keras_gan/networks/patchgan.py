@@ -21,7 +21,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
-_INIT = keras.initializers.RandomNormal(0.0, 0.02)
+from keras_gan.networks.dcgan import normal_init
 
 NORMALIZATIONS = ("instance", "batch", "layer", None)
 
@@ -90,10 +90,10 @@ def patchgan_discriminator(
     for step in range(downsamplings + 1):
         filters = base_filters * 2 ** min(step, 3)
         strides = 2 if step < downsamplings else 1
-        x = layers.Conv2D(filters, 4, strides=strides, padding="same", kernel_initializer=_INIT)(x)
+        x = layers.Conv2D(filters, 4, strides=strides, padding="same", kernel_initializer=normal_init())(x)
         norm = normalization_layer(normalization) if step > 0 else None
         if norm is not None:
             x = norm(x)
         x = layers.LeakyReLU(0.2)(x)
-    logits = layers.Conv2D(1, 4, padding="same", kernel_initializer=_INIT, dtype="float32")(x)
+    logits = layers.Conv2D(1, 4, padding="same", kernel_initializer=normal_init(), dtype="float32")(x)
     return keras.Model([source, image], logits, name=name)

@@ -18,7 +18,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
-_INIT = keras.initializers.RandomNormal(0.0, 0.02)
+from keras_gan.networks.dcgan import normal_init
 
 
 def max_depth(side: int) -> int:
@@ -78,7 +78,7 @@ def unet_generator(
     skips = []
     for step in range(depth):
         filters = min(base_filters * 2**step, max_filters)
-        x = layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=False, kernel_initializer=_INIT)(x)
+        x = layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=False, kernel_initializer=normal_init())(x)
         if 0 < step < depth - 1:
             x = layers.BatchNormalization()(x)
         x = layers.LeakyReLU(0.2)(x)
@@ -86,14 +86,18 @@ def unet_generator(
 
     for step in reversed(range(depth - 1)):
         filters = min(base_filters * 2**step, max_filters)
-        x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False, kernel_initializer=_INIT)(x)
+        x = layers.Conv2DTranspose(
+            filters, 4, strides=2, padding="same", use_bias=False, kernel_initializer=normal_init()
+        )(x)
         x = layers.BatchNormalization()(x)
         if dropout and depth - 2 - step < dropout_layers:
             x = layers.Dropout(dropout)(x)
         x = layers.ReLU()(x)
         x = layers.Concatenate()([x, skips[step]])
 
-    x = layers.Conv2DTranspose(output_channels or channels, 4, strides=2, padding="same", kernel_initializer=_INIT)(x)
+    x = layers.Conv2DTranspose(
+        output_channels or channels, 4, strides=2, padding="same", kernel_initializer=normal_init()
+    )(x)
     image = layers.Activation("tanh", dtype="float32")(x)
     return keras.Model(source, image, name=name)
 
