@@ -739,7 +739,7 @@ def test_deterministic_runs_repeat_bit_for_bit(tmp_path):
     leaves to the next, makes every pair differ and fails.
     """
     # TensorFlow's CPU runtime was seen, rarely and only while another process
-    # loaded the CPU (here 1 run in 45 to 1 in 150; once in CI), to compute one
+    # loaded the CPU (here 1 run in 32 to 1 in 156; once in CI), to compute one
     # step's R1 penalty as if one discriminator bias had already taken that
     # step's update (reproduced exactly from saved weights), although the
     # traced graph orders every use of a weight before its update.
