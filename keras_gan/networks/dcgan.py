@@ -23,7 +23,6 @@ from keras import layers
 from keras_gan.layers import SpectralNormalization
 
 
-
 def normal_init() -> keras.initializers.Initializer:
     """A new N(0, 0.02) kernel initializer (Radford et al. 2016), for one layer.
 
