@@ -45,12 +45,12 @@ PRESETS: dict[str, dict[str, Any]] = {
     # 64 features were no faster and lost seed 2 (84.7%); scales 2.5 and 3 lost modes on seed 2.
     "ring": {
         "model": "mlp", "epochs": 20, "batch_size": 100, "latent_dim": 2, "steps_per_epoch": 1250,
-        "ema": 0.999, "steps_per_execution": 50,
+        "ema": 0.999, "steps_per_execution": 50, "intra_op_threads": 1,
     },
     "grid": {
         "model": "mlp", "epochs": 24, "batch_size": 100, "latent_dim": 2, "steps_per_epoch": 1250,
         "data_scale": 4.0, "ema": 0.999, "steps_per_execution": 50, "pack": 2, "mlp_units": (256, 256, 256),
-        "fourier_features": 128,
+        "fourier_features": 128, "intra_op_threads": 1,
     },
     "mnist-edges": {"model": "pix2pix", "epochs": 10, "batch_size": 32, "base_filters": 16, "image_shape": (32, 32, 1)},
     "mnist-masked": {"model": "pix2pix", "epochs": 10, "batch_size": 32, "base_filters": 16, "image_shape": (32, 32, 1)},
@@ -71,10 +71,12 @@ MODEL_PRESETS: dict[str, dict[str, Any]] = {
 # inherit them (mnist-sample's fast generator learning rate and moving average are DCGAN findings, not ones
 # for SRGAN or cgan; cgan's preset brings its own moving average; its steps per call were timed on the DCGAN
 # only, and the other families' figures were measured with one step per call).
-FAMILY_ONLY_SETTINGS = ("d_lr", "g_lr", "ema", "steps_per_execution")
+FAMILY_ONLY_SETTINGS = ("d_lr", "g_lr", "ema", "steps_per_execution", "intra_op_threads")
 # What a plain GAN (TrainConfig.plain_for_dataset) keeps from a dataset's preset: the problem, the networks,
 # the training budget and the steps per compiled call; no stabiliser.
-PLAIN_SETTINGS = ("model", "epochs", "steps_per_epoch", "batch_size", "latent_dim", "mlp_units", "steps_per_execution")
+PLAIN_SETTINGS = (
+    "model", "epochs", "steps_per_epoch", "batch_size", "latent_dim", "mlp_units", "steps_per_execution", "intra_op_threads"
+)
 # Models trained on (source, target) image pairs (keras_gan.paired).
 PAIRED_MODELS = ("pix2pix", "srgan")
 
@@ -172,6 +174,10 @@ class TrainConfig:
         share_generator_pass: one generator forward pass per step for the
             last discriminator update and the generator update
             (``keras_gan.GAN``'s option of that name); off by default.
+        intra_op_threads: threads TensorFlow may split one op over,
+            process-wide (``keras_gan.execution.use_intra_op_threads``);
+            ``None`` leaves TensorFlow's choice (every core). The speed
+            changes, not the results.
         mixed_precision: the networks' Keras dtype policy, one of
             ``keras_gan.execution.PRECISIONS``.
         strategy: ``"default"`` (one device), ``"mirrored"`` (every GPU of
@@ -227,6 +233,7 @@ class TrainConfig:
     steps_per_execution: int = 1
     jit_compile: bool | None = None
     share_generator_pass: bool = False
+    intra_op_threads: int | None = None
     mixed_precision: str = "float32"
     strategy: str = "default"
 
@@ -347,6 +354,8 @@ class TrainConfig:
 
     def _validate_execution(self) -> None:
         _check_positive_int("steps_per_execution", self.steps_per_execution)
+        if self.intra_op_threads is not None:
+            _check_positive_int("intra_op_threads", self.intra_op_threads)
         if self.jit_compile is not None and not isinstance(self.jit_compile, bool):
             raise ValueError(f"jit_compile must be true, false or null (auto), got {self.jit_compile!r}")
         if self.mixed_precision not in execution.PRECISIONS:

@@ -269,7 +269,8 @@ class _Setup:
 
 def _setup(config: TrainConfig) -> _Setup:
     config.validate()
-    # A multi-worker strategy must exist before TensorFlow does anything else.
+    # Both must come before TensorFlow does anything else in the process.
+    execution.use_intra_op_threads(config.intra_op_threads)
     execution.get_strategy(config.strategy)
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -632,6 +633,9 @@ def _add_execution_flags(group) -> None:
     add("--share-generator-pass", action="store_true",
         help="run G forward once per step, for the last D update and the G update (the G update then reuses "
         "that batch's noise)")
+    add("--intra-op-threads", metavar="N", type=int,
+        help="threads TensorFlow may split one op over (default: every core; the ring and grid presets use 1, "
+        "faster for their small networks)")
     add("--mixed-precision", choices=execution.PRECISIONS,
         help="the networks' dtype policy (default float32; 16 bits pays on GPUs and on CPUs with AMX; without AMX it was slower, even with AVX512-BF16)")
     add("--strategy", choices=execution.STRATEGIES,

@@ -151,3 +151,35 @@ def test_unknown_cases_are_refused_with_the_valid_names(capsys):
     captured = capsys.readouterr()
     assert "unknown case(s) 'resnet'; valid: dcgan28-b64, dcgan28-b256, mlp2d-b100, dcgan64-b64" in captured.err
     assert captured.out == ""
+
+
+# ---------------------------------------------------------------- benchmarks/intra_op_threads.py
+
+THREADS_SCRIPT = SCRIPT.with_name("intra_op_threads.py")
+
+
+def test_threads_benchmark_times_each_setting_in_its_own_process_and_prints_the_ratios():
+    result = subprocess.run(
+        [sys.executable, str(THREADS_SCRIPT), "--dataset", "ring", "--threads", "default,1"]
+        + ["--steps", "50", "--blocks", "1", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    rounds = [line.split() for line in lines if line.startswith("round 1")]
+    assert [(words[3], words[5]) for words in rounds] == [("default", "0)"), ("1", "1)")]  # 0: every core
+    rows = [line.split("|")[1:-1] for line in lines if line.startswith("| ") and not line.startswith("| threads")]
+    assert [row[0].strip() for row in rows] == ["default", "1"]
+    assert [row[3].strip() for row in rows][0] == "1.00" and rows[0][4].strip() == "1.00"  # the baseline's own
+    assert all(float(value) > 0 for row in rows for value in row[1:])
+
+
+def test_threads_benchmark_refuses_a_bad_setting_before_timing_anything():
+    result = subprocess.run(
+        [sys.executable, str(THREADS_SCRIPT), "--threads", "default,0"], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "--threads takes 'default' or positive integers, comma-separated; got '0'" in result.stderr
+    assert "round" not in result.stdout

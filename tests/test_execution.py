@@ -175,11 +175,52 @@ def test_cli_flags_reach_the_config_and_the_compiled_gan():
         ({"mixed_precision": "float16"}, "unknown mixed_precision 'float16'"),
         ({"strategy": "horovod"}, "unknown strategy 'horovod'"),
         ({"jit_compile": "yes"}, "jit_compile must be"),
+        ({"intra_op_threads": 0}, "intra_op_threads must be a positive integer, got 0"),
     ],
 )
 def test_bad_execution_settings_are_refused(overrides, message):
     with pytest.raises(ValueError, match=message):
         train.TrainConfig.for_dataset("ring", **overrides)
+
+
+# ---------------------------------------------------------------- threads within an op
+
+def test_the_point_presets_run_ops_on_one_thread_each_and_the_flag_overrides():
+    parse = train.build_parser().parse_args
+    assert train.config_from_args(parse(["--dataset", "grid"])).intra_op_threads == 1
+    assert train.config_from_args(parse(["--dataset", "ring", "--intra-op-threads", "2"])).intra_op_threads == 2
+    assert train.config_from_args(parse(["--dataset", "mnist-sample"])).intra_op_threads is None
+    # Timed on the MLPs only: another family on the points' preset keeps TensorFlow's threads.
+    assert train.config_from_args(parse(["--dataset", "mnist-sample", "--model", "cgan"])).intra_op_threads is None
+
+
+def test_a_run_sets_the_threads_before_tensorflow_starts(tmp_path):
+    # A fresh process: TensorFlow takes the setting when its runtime starts, at the run's first op.
+    code = (
+        "import tensorflow as tf\n"
+        "from keras_gan import train\n"
+        "before = tf.config.threading.get_intra_op_parallelism_threads()\n"
+        f"train.main(['--dataset', 'ring', '--epochs', '1', '--steps-per-epoch', '2', '--quiet', '--out', {str(tmp_path / 'run')!r}])\n"
+        "print('threads', before, tf.config.threading.get_intra_op_parallelism_threads())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "threads 0 1" in result.stdout  # TensorFlow's default (0: every core), then the preset's 1
+    assert "not applied" not in result.stderr
+
+
+def test_threads_asked_for_after_tensorflow_started_warn_and_change_nothing():
+    tf.constant(1.0) + 1.0  # the runtime has started
+    current = tf.config.threading.get_intra_op_parallelism_threads()
+    assert execution.use_intra_op_threads(None) is True
+    with pytest.warns(UserWarning, match=f"intra_op_threads={current + 7} not applied: TensorFlow's runtime had"):
+        assert execution.use_intra_op_threads(current + 7) is False
+    assert tf.config.threading.get_intra_op_parallelism_threads() == current
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="intra_op_threads must be a positive integer or None"):
+            execution.use_intra_op_threads(bad)
 
 
 # ---------------------------------------------------------------- tf.distribute, two devices
