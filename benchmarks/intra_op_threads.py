@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> None:
             result = json.loads(done.stdout.strip().splitlines()[-1])
             results[label(threads)].append(result)
             print(
-                f"round {round_ + 1}  threads {label(threads):8s} (TensorFlow's: {result['threads']})  wall {result['wall_ms']:6.2f} ms/step  "
+                f"round {round_ + 1}  threads {label(threads):8s} (TensorFlow's: {result['threads']})  "
+                f"wall {result['wall_ms']:6.2f} ms/step  "
                 f"cpu {result['cpu_ms']:6.2f} ms/step  load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )

@@ -45,12 +45,12 @@ PRESETS: dict[str, dict[str, Any]] = {
     # 64 features were no faster and lost seed 2 (84.7%); scales 2.5 and 3 lost modes on seed 2.
     "ring": {
         "model": "mlp", "epochs": 20, "batch_size": 100, "latent_dim": 2, "steps_per_epoch": 1250,
-        "ema": 0.999, "steps_per_execution": 50, "intra_op_threads": 1,
+        "ema": 0.999, "steps_per_execution": 50,
     },
     "grid": {
         "model": "mlp", "epochs": 24, "batch_size": 100, "latent_dim": 2, "steps_per_epoch": 1250,
         "data_scale": 4.0, "ema": 0.999, "steps_per_execution": 50, "pack": 2, "mlp_units": (256, 256, 256),
-        "fourier_features": 128, "intra_op_threads": 1,
+        "fourier_features": 128,
     },
     "mnist-edges": {"model": "pix2pix", "epochs": 10, "batch_size": 32, "base_filters": 16, "image_shape": (32, 32, 1)},
     "mnist-masked": {"model": "pix2pix", "epochs": 10, "batch_size": 32, "base_filters": 16, "image_shape": (32, 32, 1)},
@@ -71,12 +71,10 @@ MODEL_PRESETS: dict[str, dict[str, Any]] = {
 # inherit them (mnist-sample's fast generator learning rate and moving average are DCGAN findings, not ones
 # for SRGAN or cgan; cgan's preset brings its own moving average; its steps per call were timed on the DCGAN
 # only, and the other families' figures were measured with one step per call).
-FAMILY_ONLY_SETTINGS = ("d_lr", "g_lr", "ema", "steps_per_execution", "intra_op_threads")
+FAMILY_ONLY_SETTINGS = ("d_lr", "g_lr", "ema", "steps_per_execution")
 # What a plain GAN (TrainConfig.plain_for_dataset) keeps from a dataset's preset: the problem, the networks,
 # the training budget and the steps per compiled call; no stabiliser.
-PLAIN_SETTINGS = (
-    "model", "epochs", "steps_per_epoch", "batch_size", "latent_dim", "mlp_units", "steps_per_execution", "intra_op_threads"
-)
+PLAIN_SETTINGS = ("model", "epochs", "steps_per_epoch", "batch_size", "latent_dim", "mlp_units", "steps_per_execution")
 # Models trained on (source, target) image pairs (keras_gan.paired).
 PAIRED_MODELS = ("pix2pix", "srgan")
 
@@ -176,8 +174,8 @@ class TrainConfig:
             (``keras_gan.GAN``'s option of that name); off by default.
         intra_op_threads: threads TensorFlow may split one op over,
             process-wide (``keras_gan.execution.use_intra_op_threads``);
-            ``None`` leaves TensorFlow's choice (every core). The speed
-            changes, not the results.
+            ``None`` leaves TensorFlow's choice (every core). The same
+            computation, up to rounding; only the speed can change.
         mixed_precision: the networks' Keras dtype policy, one of
             ``keras_gan.execution.PRECISIONS``.
         strategy: ``"default"`` (one device), ``"mirrored"`` (every GPU of

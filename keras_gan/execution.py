@@ -84,10 +84,10 @@ def use_intra_op_threads(threads: int | None) -> bool:
     """Lets TensorFlow split one op over at most ``threads`` threads, process-wide.
 
     TensorFlow's default splits an op over every core. For networks as small
-    as the point presets' MLPs (matrices of 100 x 256) the split costs more
-    than it saves: one thread per op, the ops of a step still running side by
-    side, took about a third less CPU time a step on 2 cores (README,
-    "Mode collapse"). Threads change the speed only, not what is computed.
+    as the point presets' MLPs (matrices of 100 x 256) the split may cost
+    more than it saves; whether it does depends on the machine and its load,
+    so no preset sets it: ``benchmarks/intra_op_threads.py`` times it where
+    you run (README, "Speed"). The same computation, up to rounding.
 
     TensorFlow fixes the setting when its runtime starts (the first op of the
     process). Later, another value cannot be set: this warns and leaves

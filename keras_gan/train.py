@@ -634,8 +634,8 @@ def _add_execution_flags(group) -> None:
         help="run G forward once per step, for the last D update and the G update (the G update then reuses "
         "that batch's noise)")
     add("--intra-op-threads", metavar="N", type=int,
-        help="threads TensorFlow may split one op over (default: every core; the ring and grid presets use 1, "
-        "faster for their small networks)")
+        help="threads TensorFlow may split one op over (default: every core); benchmarks/intra_op_threads.py "
+        "times settings on your machine")
     add("--mixed-precision", choices=execution.PRECISIONS,
         help="the networks' dtype policy (default float32; 16 bits pays on GPUs and on CPUs with AMX; without AMX it was slower, even with AVX512-BF16)")
     add("--strategy", choices=execution.STRATEGIES,

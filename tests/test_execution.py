@@ -185,13 +185,12 @@ def test_bad_execution_settings_are_refused(overrides, message):
 
 # ---------------------------------------------------------------- threads within an op
 
-def test_the_point_presets_run_ops_on_one_thread_each_and_the_flag_overrides():
+def test_threads_are_tensorflows_choice_unless_the_flag_sets_them():
     parse = train.build_parser().parse_args
-    assert train.config_from_args(parse(["--dataset", "grid"])).intra_op_threads == 1
+    assert train.config_from_args(parse(["--dataset", "grid"])).intra_op_threads is None
     assert train.config_from_args(parse(["--dataset", "ring", "--intra-op-threads", "2"])).intra_op_threads == 2
-    assert train.config_from_args(parse(["--dataset", "mnist-sample"])).intra_op_threads is None
-    # Timed on the MLPs only: another family on the points' preset keeps TensorFlow's threads.
-    assert train.config_from_args(parse(["--dataset", "mnist-sample", "--model", "cgan"])).intra_op_threads is None
+    with pytest.raises(SystemExit):
+        parse(["--intra-op-threads", "two"])
 
 
 def test_a_run_sets_the_threads_before_tensorflow_starts(tmp_path):
@@ -200,14 +199,15 @@ def test_a_run_sets_the_threads_before_tensorflow_starts(tmp_path):
         "import tensorflow as tf\n"
         "from keras_gan import train\n"
         "before = tf.config.threading.get_intra_op_parallelism_threads()\n"
-        f"train.main(['--dataset', 'ring', '--epochs', '1', '--steps-per-epoch', '2', '--quiet', '--out', {str(tmp_path / 'run')!r}])\n"
+        "train.main(['--dataset', 'ring', '--epochs', '1', '--steps-per-epoch', '2', '--intra-op-threads', '1',\n"
+        f"            '--quiet', '--out', {str(tmp_path / 'run')!r}])\n"
         "print('threads', before, tf.config.threading.get_intra_op_parallelism_threads())\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "threads 0 1" in result.stdout  # TensorFlow's default (0: every core), then the preset's 1
+    assert "threads 0 1" in result.stdout  # TensorFlow's default (0: every core), then the flag's 1
     assert "not applied" not in result.stderr
 
 
