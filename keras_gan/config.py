@@ -95,6 +95,12 @@ class TrainConfig:
         d_steps: discriminator updates per generator update (k).
         lr: Adam learning rate of both networks.
         beta_1: Adam's first-moment decay (0.5, Radford et al. 2015).
+        lr_decay_start: the fraction of the run after which both learning
+            rates fall linearly, reaching 0 at the last step
+            (``keras_gan.schedules``; pix2pix and CycleGAN decay over their
+            second half, 0.5); ``None`` keeps them constant.
+        lr_decay_steps: generator updates that schedule spans; the whole run
+            when ``None`` (``run`` writes the figure into ``config.json``).
         base_filters: width of the bundled networks.
         image_shape: ``(H, W, C)`` to resize images to; the data's own when
             ``None``.
@@ -197,6 +203,8 @@ class TrainConfig:
     d_steps: int = 1
     lr: float = 2e-4
     beta_1: float = 0.5
+    lr_decay_start: float | None = None
+    lr_decay_steps: int | None = None
     base_filters: int = 32
     image_shape: tuple[int, int, int] | None = None
     seed: int = 0
@@ -275,6 +283,14 @@ class TrainConfig:
         self._validate_execution()
         if isinstance(self.beta_1, bool) or not isinstance(self.beta_1, (int, float)) or not 0 <= self.beta_1 < 1:
             raise ValueError(f"beta_1 must lie in [0, 1), got {self.beta_1!r}")
+        if self.lr_decay_start is not None and (
+            isinstance(self.lr_decay_start, bool)
+            or not isinstance(self.lr_decay_start, (int, float))
+            or not 0 <= self.lr_decay_start < 1
+        ):
+            raise ValueError(f"lr_decay_start must lie in [0, 1) (a fraction of the run), got {self.lr_decay_start!r}")
+        if self.lr_decay_steps is not None:
+            _check_positive_int("lr_decay_steps", self.lr_decay_steps)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
             raise ValueError(f"seed must be an integer in [0, 2**32), got {self.seed!r}")
         if self.image_shape is not None and (

@@ -31,7 +31,9 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_gan import callbacks, checkpoints, data, execution, evaluate, feature_extractors, losses, networks, pairs  # noqa: E402
+from keras_gan import (  # noqa: E402
+    callbacks, checkpoints, data, execution, evaluate, feature_extractors, losses, networks, pairs, schedules,
+)
 from keras_gan.conditional import ConditionalGAN, class_grid  # noqa: E402
 from keras_gan.config import PAIRED_MODELS, TrainConfig  # noqa: E402
 from keras_gan.gan import GAN, steps_per_epoch  # noqa: E402
@@ -74,7 +76,7 @@ def build_gan(
 
 def _build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None, num_classes: int | None) -> GAN:
     if config.model in PAIRED_MODELS:
-        return compile_gan(build_paired_gan(config, sample_shape), config)
+        return compile_gan(build_paired_gan(config, sample_shape), config, total_steps)
     # With packing the discriminator judges `pack` samples stacked on the last axis.
     d_shape = tuple(sample_shape[:-1]) + (sample_shape[-1] * config.pack,)
     if config.model == "dcgan":
@@ -125,7 +127,7 @@ def _build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None
         instance_noise_steps=noise_steps if config.instance_noise else None,
         **_step_options(config),
     )
-    return compile_gan(gan, config)
+    return compile_gan(gan, config, total_steps)
 
 
 def _step_options(config: TrainConfig) -> dict:
@@ -138,11 +140,25 @@ def _step_options(config: TrainConfig) -> dict:
     }
 
 
-def compile_gan(gan: GAN, config: TrainConfig) -> GAN:
-    """Compiles ``gan`` with the optimizers, loss and penalties ``config`` names; returns it."""
+def compile_gan(gan: GAN, config: TrainConfig, total_steps: int | None = None) -> GAN:
+    """Compiles ``gan`` with the optimizers, loss and penalties ``config`` names; returns it.
+
+    ``total_steps`` (the run's training steps) is what the learning rates
+    decay over when ``config.lr_decay_start`` is set and
+    ``config.lr_decay_steps`` is not.
+    """
+    decay_steps = config.lr_decay_steps or total_steps
+    if config.lr_decay_start is not None and decay_steps is None:
+        raise ValueError("lr_decay_start needs lr_decay_steps (or the run's total steps) to decay over")
+    # The discriminator's optimizer updates d_steps times a step.
+    d_updates, g_updates = (decay_steps * config.d_steps, decay_steps) if decay_steps else (None, None)
     gan.compile(
-        d_optimizer=keras.optimizers.Adam(config.d_lr or config.lr, beta_1=config.beta_1),
-        g_optimizer=keras.optimizers.Adam(config.g_lr or config.lr, beta_1=config.beta_1),
+        d_optimizer=keras.optimizers.Adam(
+            schedules.learning_rate(config.d_lr or config.lr, config.lr_decay_start, d_updates), beta_1=config.beta_1
+        ),
+        g_optimizer=keras.optimizers.Adam(
+            schedules.learning_rate(config.g_lr or config.lr, config.lr_decay_start, g_updates), beta_1=config.beta_1
+        ),
         loss=config.loss,
         gp_weight=config.gp_weight,
         r1_gamma=config.r1_gamma,
@@ -329,13 +345,14 @@ def _paired_setup(config: TrainConfig) -> _Setup:
     else:
         # Only high-resolution images: SRGAN downsamples each batch inside its step.
         x, y = data.load(config.dataset, image_shape=config.image_shape, skip_invalid=config.skip_invalid).x, None
-    gan = build_gan(config, (y if y is not None else x).shape[1:])  # checks shapes and scale first
+    steps = config.steps_per_epoch or steps_per_epoch(len(x), config.batch_size)
+    # Checks shapes and scale first.
+    gan = build_gan(config, (y if y is not None else x).shape[1:], total_steps=config.epochs * steps)
     if config.model == "srgan":
         held_out = None
         if named:
             test = data.load(config.dataset, split="test", image_shape=config.image_shape).x
             held_out = pairs.super_resolution_pairs(test, config.scale)
-    steps = config.steps_per_epoch or steps_per_epoch(len(x), config.batch_size)
     pipeline = data.make_dataset(x, config.batch_size, y=y, seed=config.seed).repeat()
     if held_out is None:
         grid_sources = x if config.model == "pix2pix" else pairs.super_resolution_pairs(x[: config.samples], config.scale)[0]
@@ -383,6 +400,8 @@ def run(config: TrainConfig, verbose: int = 2, extra_callbacks=()) -> RunResult:
     if config.instance_noise and config.instance_noise_steps is None:
         # Written out, so that a resume with more epochs keeps the schedule and an evaluation can rebuild the GAN.
         config = dataclasses.replace(config, instance_noise_steps=setup.gan.instance_noise_steps)
+    if config.lr_decay_start is not None and config.lr_decay_steps is None:
+        config = dataclasses.replace(config, lr_decay_steps=config.epochs * setup.steps)
     out = Path(config.out)
     prepare_out_dir(out, config.overwrite)
     if out.exists():
@@ -434,6 +453,12 @@ def resume(run_dir: str | os.PathLike, epochs: int | None = None, verbose: int =
         )
     if epochs is not None and epochs < state.epoch:
         raise ValueError(f"--epochs {epochs} is fewer than the {state.epoch} epochs {run_dir} has already trained")
+    if epochs and epochs > config.epochs and config.lr_decay_start is not None:
+        raise ValueError(
+            f"--epochs {epochs}: {run_dir}'s learning rates decay to 0 at its last step ({config.epochs} epochs; "
+            f"lr_decay_start {config.lr_decay_start:g}), so further epochs would not train; "
+            "start a new run with more epochs instead"
+        )
     changed = {"out": str(run_dir), "epochs": epochs or config.epochs}
     updated = dataclasses.replace(config, **changed)
     setup = _setup(updated)
@@ -589,6 +614,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_stabiliser_flags(group) -> None:
     add = group.add_argument
+    add("--lr-decay-start", metavar="FRACTION", type=float,
+        help="after this fraction of the run both learning rates fall linearly to 0 at its end (e.g. 0.5)")
     add("--d-lr", metavar="LR", type=float, help="discriminator learning rate (default --lr); with --g-lr: TTUR, Heusel et al. 2017")
     add("--g-lr", metavar="LR", type=float, help="generator learning rate (default --lr)")
     add("--gp-weight", metavar="LAMBDA", type=float, help="WGAN-GP gradient penalty lambda (default: 10 with --loss wgan_gp, else 0)")
