@@ -101,10 +101,11 @@ def _build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None
         )
     else:
         flat = len(sample_shape) == 1
+        generator_units = config.generator_units or config.mlp_units
         generator = networks.mlp_generator(
             config.latent_dim,
             sample_shape,
-            hidden_units=config.mlp_units or (POINT_HIDDEN_UNITS if flat else (256, 512, 1024)),
+            hidden_units=generator_units or (POINT_HIDDEN_UNITS if flat else (256, 512, 1024)),
             data_scale=config.data_scale,
         )
         discriminator = networks.mlp_discriminator(
@@ -143,13 +144,17 @@ def _step_options(config: TrainConfig) -> dict:
 def compile_gan(gan: GAN, config: TrainConfig, total_steps: int | None = None) -> GAN:
     """Compiles ``gan`` with the optimizers, loss and penalties ``config`` names; returns it.
 
-    ``total_steps`` (the run's training steps) is what the learning rates
-    decay over when ``config.lr_decay_start`` is set and
-    ``config.lr_decay_steps`` is not.
+    When ``config.lr_decay_start`` is set, the learning rates decay over
+    ``config.lr_decay_steps``, else over ``total_steps`` (the run's training
+    steps), else over ``epochs * steps_per_epoch`` where the config fixes both.
     """
     decay_steps = config.lr_decay_steps or total_steps
+    if decay_steps is None and config.steps_per_epoch:
+        decay_steps = config.epochs * config.steps_per_epoch
     if config.lr_decay_start is not None and decay_steps is None:
-        raise ValueError("lr_decay_start needs lr_decay_steps (or the run's total steps) to decay over")
+        raise ValueError(
+            "lr_decay_start needs the steps to decay over: lr_decay_steps, steps_per_epoch, or the run's total steps"
+        )
     # The discriminator's optimizer updates d_steps times a step.
     d_updates, g_updates = (decay_steps * config.d_steps, decay_steps) if decay_steps else (None, None)
     gan.compile(
@@ -457,7 +462,7 @@ def resume(run_dir: str | os.PathLike, epochs: int | None = None, verbose: int =
         raise ValueError(
             f"--epochs {epochs}: {run_dir}'s learning rates decay to 0 at its last step ({config.epochs} epochs; "
             f"lr_decay_start {config.lr_decay_start:g}), so further epochs would not train; "
-            "start a new run with more epochs instead"
+            "start a new run with more epochs instead (or train this one's length with --no-lr-decay)"
         )
     changed = {"out": str(run_dir), "epochs": epochs or config.epochs}
     updated = dataclasses.replace(config, **changed)
@@ -616,6 +621,7 @@ def _add_stabiliser_flags(group) -> None:
     add = group.add_argument
     add("--lr-decay-start", metavar="FRACTION", type=float,
         help="after this fraction of the run both learning rates fall linearly to 0 at its end (e.g. 0.5)")
+    add("--no-lr-decay", action="store_true", help="constant learning rates, where a --config file decays them")
     add("--d-lr", metavar="LR", type=float, help="discriminator learning rate (default --lr); with --g-lr: TTUR, Heusel et al. 2017")
     add("--g-lr", metavar="LR", type=float, help="generator learning rate (default --lr)")
     add("--gp-weight", metavar="LAMBDA", type=float, help="WGAN-GP gradient penalty lambda (default: 10 with --loss wgan_gp, else 0)")
@@ -633,6 +639,9 @@ def _add_stabiliser_flags(group) -> None:
         help="--model mlp: the networks see x / S (fixed rescaling in D and G), e.g. 4 for grid (default 1)")
     add("--mlp-units", metavar="N,N,...", type=_unit_list,
         help="--model mlp: hidden layer widths of both networks (preset: 256,256,256 on grid, 128,128,128 on other points)")
+    add("--generator-units", metavar="N,N,...", type=_unit_list,
+        help="--model mlp: the generator's hidden layer widths, where they differ from --mlp-units "
+        "(e.g. 256,256,256,256)")
     add("--fourier-features", metavar="N", type=int,
         help="--model mlp: N fixed random Fourier features (Tancik et al. 2020) at D's input (preset: 128 on grid, else 0)")
     add("--fourier-scale", metavar="S", type=float,
@@ -643,7 +652,7 @@ def _add_stabiliser_flags(group) -> None:
 
 
 def _unit_list(text: str) -> tuple[int, ...]:
-    """``"256,256,256"`` -> ``(256, 256, 256)``, for ``--mlp-units``."""
+    """``"256,256,256"`` -> ``(256, 256, 256)``, for ``--mlp-units`` and ``--generator-units``."""
     try:
         return tuple(int(part) for part in text.split(","))
     except ValueError:
@@ -706,6 +715,10 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         if "ema" in given:
             raise ValueError("--ema and --no-ema contradict each other; choose one")
         settings["ema"] = None
+    if args.no_lr_decay:
+        if "lr_decay_start" in given:
+            raise ValueError("--lr-decay-start and --no-lr-decay contradict each other; choose one")
+        settings["lr_decay_start"] = None
     dataset = given.get("dataset", settings.pop("dataset", args.dataset))
     settings.setdefault("out", str(Path("runs") / Path(dataset).name))
     if args.image_size is not None:

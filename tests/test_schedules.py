@@ -1,5 +1,6 @@
 """The learning-rate decay (keras_gan.schedules) and what a run does with it."""
 
+import dataclasses
 import json
 
 import keras
@@ -55,8 +56,10 @@ def test_the_discriminators_schedule_counts_its_k_updates_a_step():
             optimizer.iterations.assign(update)
             rates.append(float(optimizer.learning_rate))
         np.testing.assert_allclose(rates, [rate, rate, rate / 2, 0.0], rtol=1e-6, atol=1e-12)
-    with pytest.raises(ValueError, match="lr_decay_start needs lr_decay_steps"):
-        train.build_gan(config, (2,))  # nothing to decay over
+    # Without the run's steps: the config's epochs x steps_per_epoch (the ring preset's 20 x 1250), else an error.
+    assert train.build_gan(config, (2,)).g_optimizer._learning_rate.end == 25_000
+    with pytest.raises(ValueError, match="lr_decay_start needs the steps to decay over: lr_decay_steps, steps_per_epoch"):
+        train.build_gan(dataclasses.replace(config, steps_per_epoch=None), (2,))
 
 
 def run_config(out, **overrides):
@@ -116,6 +119,13 @@ def test_bad_decay_settings_are_refused(overrides, message):
         TrainConfig.for_dataset("ring", **overrides)
 
 
-def test_the_flag_reaches_the_config():
-    args = train.build_parser().parse_args(["--dataset", "ring", "--lr-decay-start", "0.5"])
-    assert train.config_from_args(args).lr_decay_start == 0.5
+def test_the_flags_reach_the_config(tmp_path):
+    parse = train.build_parser().parse_args
+    assert train.config_from_args(parse(["--dataset", "ring", "--lr-decay-start", "0.5"])).lr_decay_start == 0.5
+    assert train.config_from_args(parse(["--dataset", "grid"])).lr_decay_start is None  # no preset decays
+    decaying = tmp_path / "decaying.json"
+    decaying.write_text('{"lr_decay_start": 0.25}')
+    assert train.config_from_args(parse(["--config", str(decaying)])).lr_decay_start == 0.25
+    assert train.config_from_args(parse(["--config", str(decaying), "--no-lr-decay"])).lr_decay_start is None
+    with pytest.raises(ValueError, match="--lr-decay-start and --no-lr-decay contradict each other"):
+        train.config_from_args(parse(["--dataset", "grid", "--no-lr-decay", "--lr-decay-start", "0.2"]))

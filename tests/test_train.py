@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from keras_gan import generate, networks, train
-from keras_gan.config import TrainConfig
+from keras_gan.config import PRESETS, TrainConfig
 
 METRICS = {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy"}
 
@@ -192,6 +192,29 @@ def test_config_rejects_bad_mlp_units(units, message):
 def test_mlp_units_belong_to_the_mlp_networks_only():
     with pytest.raises(ValueError, match="mlp_units is an option of the mlp networks, not of model 'dcgan'"):
         TrainConfig.for_dataset("mnist-sample", mlp_units=(64,))
+    with pytest.raises(ValueError, match="generator_units is an option of the mlp networks, not of model 'dcgan'"):
+        TrainConfig.for_dataset("mnist-sample", generator_units=(64,))
+    with pytest.raises(ValueError, match=r"generator_units must be a non-empty list of positive integers, got \(8, -1\)"):
+        TrainConfig.for_dataset("grid", generator_units=(8, -1))
+
+
+def test_generator_units_give_the_generator_its_own_widths_and_survive_config_json(tmp_path):
+    out = tmp_path / "grid"
+    argv = ["--dataset", "grid", "--mlp-units", "16,8", "--generator-units", "12,12,4", "--epochs", "1"]
+    assert train.main([*argv, "--steps-per-epoch", "2", "--out", str(out), "--quiet"]) == 0
+    config = train.load_config(out)
+    assert (config.mlp_units, config.generator_units) == ((16, 8), (12, 12, 4))
+    gan = train.build_gan(config, (2,))
+    assert _dense_widths(gan.generator) == [12, 12, 4, 2]
+    assert _dense_widths(gan.discriminator) == [16, 8, 1]
+    assert _dense_widths(keras.models.load_model(out / "generator.keras")) == [12, 12, 4, 2]
+
+
+def test_mlp_units_alone_replace_a_presets_generator_widths(monkeypatch):
+    monkeypatch.setitem(PRESETS, "grid", {**PRESETS["grid"], "generator_units": (32, 32)})
+    assert _dense_widths(train.build_gan(TrainConfig.for_dataset("grid"), (2,)).generator) == [32, 32, 2]
+    assert TrainConfig.for_dataset("grid", mlp_units=(16,)).generator_units is None  # both networks 16 wide
+    assert TrainConfig.for_dataset("grid", mlp_units=(16,), generator_units=(8, 8)).generator_units == (8, 8)
 
 
 def test_cli_rejects_malformed_mlp_units(tmp_path, capsys):
