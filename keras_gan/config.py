@@ -289,14 +289,9 @@ class TrainConfig:
                 f"unknown conditioning {self.conditioning!r}; valid: {', '.join(networks.conditional.CONDITIONINGS)}"
             )
         self._validate_execution()
-        if isinstance(self.beta_1, bool) or not isinstance(self.beta_1, (int, float)) or not 0 <= self.beta_1 < 1:
-            raise ValueError(f"beta_1 must lie in [0, 1), got {self.beta_1!r}")
-        if self.lr_decay_start is not None and (
-            isinstance(self.lr_decay_start, bool)
-            or not isinstance(self.lr_decay_start, (int, float))
-            or not 0 <= self.lr_decay_start < 1
-        ):
-            raise ValueError(f"lr_decay_start must lie in [0, 1) (a fraction of the run), got {self.lr_decay_start!r}")
+        _check_fraction("beta_1", self.beta_1)
+        if self.lr_decay_start is not None:
+            _check_fraction("lr_decay_start", self.lr_decay_start, " (a fraction of the run)")
         if self.lr_decay_steps is not None:
             _check_positive_int("lr_decay_steps", self.lr_decay_steps)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
@@ -316,10 +311,7 @@ class TrainConfig:
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
                 raise ValueError(f"{name} must be a non-negative number, got {value!r}")
-        if isinstance(self.label_smoothing, bool) or not isinstance(self.label_smoothing, (int, float)) or not (
-            0 <= self.label_smoothing < 1
-        ):
-            raise ValueError(f"label_smoothing must lie in [0, 1), got {self.label_smoothing!r}")
+        _check_fraction("label_smoothing", self.label_smoothing)
         if self.label_smoothing and not losses.get(self.loss).supports_label_smoothing:
             valid = sorted(name for name, pair in losses.LOSSES.items() if pair.supports_label_smoothing)
             raise ValueError(
@@ -451,3 +443,9 @@ class TrainConfig:
 def _check_positive_int(name: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _check_fraction(name: str, value, meaning: str = "") -> None:
+    """Raises ``ValueError`` unless ``value`` is a number in [0, 1); ``meaning`` follows the range in the message."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ValueError(f"{name} must lie in [0, 1){meaning}, got {value!r}")

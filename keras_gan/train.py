@@ -148,22 +148,22 @@ def compile_gan(gan: GAN, config: TrainConfig, total_steps: int | None = None) -
     ``config.lr_decay_steps``, else over ``total_steps`` (the run's training
     steps), else over ``epochs * steps_per_epoch`` where the config fixes both.
     """
-    decay_steps = config.lr_decay_steps or total_steps
-    if decay_steps is None and config.steps_per_epoch:
-        decay_steps = config.epochs * config.steps_per_epoch
-    if config.lr_decay_start is not None and decay_steps is None:
-        raise ValueError(
-            "lr_decay_start needs the steps to decay over: lr_decay_steps, steps_per_epoch, or the run's total steps"
-        )
-    # The discriminator's optimizer updates d_steps times a step.
-    d_updates, g_updates = (decay_steps * config.d_steps, decay_steps) if decay_steps else (None, None)
+    d_rate, g_rate = config.d_lr or config.lr, config.g_lr or config.lr
+    if config.lr_decay_start is not None:
+        span = config.lr_decay_steps or total_steps
+        if span is None and config.steps_per_epoch:
+            span = config.epochs * config.steps_per_epoch
+        if span is None:
+            raise ValueError(
+                "lr_decay_start needs the steps to decay over: "
+                "lr_decay_steps, steps_per_epoch, or the run's total steps"
+            )
+        # The discriminator's optimizer updates d_steps times a step.
+        d_rate = schedules.learning_rate(d_rate, config.lr_decay_start, span * config.d_steps)
+        g_rate = schedules.learning_rate(g_rate, config.lr_decay_start, span)
     gan.compile(
-        d_optimizer=keras.optimizers.Adam(
-            schedules.learning_rate(config.d_lr or config.lr, config.lr_decay_start, d_updates), beta_1=config.beta_1
-        ),
-        g_optimizer=keras.optimizers.Adam(
-            schedules.learning_rate(config.g_lr or config.lr, config.lr_decay_start, g_updates), beta_1=config.beta_1
-        ),
+        d_optimizer=keras.optimizers.Adam(d_rate, beta_1=config.beta_1),
+        g_optimizer=keras.optimizers.Adam(g_rate, beta_1=config.beta_1),
         loss=config.loss,
         gp_weight=config.gp_weight,
         r1_gamma=config.r1_gamma,
