@@ -620,8 +620,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_stabiliser_flags(group) -> None:
     add = group.add_argument
     add("--lr-decay-start", metavar="FRACTION", type=float,
-        help="after this fraction of the run both learning rates fall linearly to 0 at its end (e.g. 0.5)")
-    add("--no-lr-decay", action="store_true", help="constant learning rates, where a --config file decays them")
+        help="after this fraction of the run both learning rates fall linearly to 0 at its end (preset: 0.5 on grid)")
+    add("--no-lr-decay", action="store_true", help="constant learning rates, where the preset (grid) or a --config file decays them")
     add("--d-lr", metavar="LR", type=float, help="discriminator learning rate (default --lr); with --g-lr: TTUR, Heusel et al. 2017")
     add("--g-lr", metavar="LR", type=float, help="generator learning rate (default --lr)")
     add("--gp-weight", metavar="LAMBDA", type=float, help="WGAN-GP gradient penalty lambda (default: 10 with --loss wgan_gp, else 0)")
@@ -641,7 +641,7 @@ def _add_stabiliser_flags(group) -> None:
         help="--model mlp: hidden layer widths of both networks (preset: 256,256,256 on grid, 128,128,128 on other points)")
     add("--generator-units", metavar="N,N,...", type=_unit_list,
         help="--model mlp: the generator's hidden layer widths, where they differ from --mlp-units "
-        "(e.g. 256,256,256,256)")
+        "(preset: 256,256,256,256 on grid)")
     add("--fourier-features", metavar="N", type=int,
         help="--model mlp: N fixed random Fourier features (Tancik et al. 2020) at D's input (preset: 128 on grid, else 0)")
     add("--fourier-scale", metavar="S", type=float,

@@ -122,7 +122,9 @@ def test_bad_decay_settings_are_refused(overrides, message):
 def test_the_flags_reach_the_config(tmp_path):
     parse = train.build_parser().parse_args
     assert train.config_from_args(parse(["--dataset", "ring", "--lr-decay-start", "0.5"])).lr_decay_start == 0.5
-    assert train.config_from_args(parse(["--dataset", "grid"])).lr_decay_start is None  # no preset decays
+    assert train.config_from_args(parse(["--dataset", "ring"])).lr_decay_start is None
+    assert train.config_from_args(parse(["--dataset", "grid"])).lr_decay_start == 0.5  # the grid's preset decays
+    assert train.config_from_args(parse(["--dataset", "grid", "--no-lr-decay"])).lr_decay_start is None
     decaying = tmp_path / "decaying.json"
     decaying.write_text('{"lr_decay_start": 0.25}')
     assert train.config_from_args(parse(["--config", str(decaying)])).lr_decay_start == 0.25

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from keras_gan import generate, networks, train
-from keras_gan.config import PRESETS, TrainConfig
+from keras_gan.config import TrainConfig
 
 METRICS = {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy"}
 
@@ -120,7 +120,7 @@ def test_grid_preset_gives_the_discriminator_fourier_features_and_the_cli_turns_
     assert train.main([*argv, "--quiet"]) == 0
     assert json.loads((out / "config.json").read_text())["fourier_features"] == 0
     argv = ["--dataset", "grid", "--fourier-scale", "1.5", "--epochs", "1", "--steps-per-epoch", "2", "--out", str(out)]
-    assert train.main([*argv, "--quiet", "--overwrite"]) == 0
+    assert train.main([*argv, "--quiet", "--overwrite", "--no-lr-decay"]) == 0  # constant rates, so it can resume
     assert json.loads((out / "config.json").read_text())["fourier_scale"] == 1.5
     # The projection is a weight: resuming restores it rather than drawing a new one.
     assert train.main(["--resume", str(out), "--epochs", "2", "--quiet"]) == 0
@@ -210,9 +210,10 @@ def test_generator_units_give_the_generator_its_own_widths_and_survive_config_js
     assert _dense_widths(keras.models.load_model(out / "generator.keras")) == [12, 12, 4, 2]
 
 
-def test_mlp_units_alone_replace_a_presets_generator_widths(monkeypatch):
-    monkeypatch.setitem(PRESETS, "grid", {**PRESETS["grid"], "generator_units": (32, 32)})
-    assert _dense_widths(train.build_gan(TrainConfig.for_dataset("grid"), (2,)).generator) == [32, 32, 2]
+def test_mlp_units_alone_replace_a_presets_generator_widths():
+    preset = train.build_gan(TrainConfig.for_dataset("grid"), (2,))
+    assert _dense_widths(preset.generator) == [256, 256, 256, 256, 2]  # the grid's deeper generator
+    assert _dense_widths(preset.discriminator) == [256, 256, 256, 1]
     assert TrainConfig.for_dataset("grid", mlp_units=(16,)).generator_units is None  # both networks 16 wide
     assert TrainConfig.for_dataset("grid", mlp_units=(16,), generator_units=(8, 8)).generator_units == (8, 8)
 
