@@ -620,12 +620,15 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_stabiliser_flags(group) -> None:
     add = group.add_argument
     add("--lr-decay-start", metavar="FRACTION", type=float,
-        help="after this fraction of the run both learning rates fall linearly to 0 at its end (preset: 0.5 on grid)")
-    add("--no-lr-decay", action="store_true", help="constant learning rates, where the preset (grid) or a --config file decays them")
+        help="after this fraction of the run both learning rates fall linearly to 0 at its end "
+        "(preset: 0.5 on grid)")
+    add("--no-lr-decay", action="store_true",
+        help="constant learning rates, where the preset (grid) or a --config file decays them")
     add("--d-lr", metavar="LR", type=float, help="discriminator learning rate (default --lr); with --g-lr: TTUR, Heusel et al. 2017")
     add("--g-lr", metavar="LR", type=float, help="generator learning rate (default --lr)")
     add("--gp-weight", metavar="LAMBDA", type=float, help="WGAN-GP gradient penalty lambda (default: 10 with --loss wgan_gp, else 0)")
-    add("--r1-gamma", metavar="GAMMA", type=float, help="R1 penalty gamma on real data, Mescheder et al. 2018 (e.g. 10)")
+    add("--r1-gamma", metavar="GAMMA", type=float,
+        help="R1 penalty gamma on real data, Mescheder et al. 2018 (e.g. 10; preset: 0.1 on grid)")
     add("--clip-value", metavar="C", type=float, help="clip D's weights to [-C, C] after each update, WGAN (e.g. 0.01)")
     add("--label-smoothing", metavar="A", type=float, help="one-sided label smoothing: real target 1 - A, Salimans et al. 2016")
     add("--instance-noise", metavar="STD", type=float, help="initial std of Gaussian noise on D's inputs, Sonderby et al. 2016")
