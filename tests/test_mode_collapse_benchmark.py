@@ -33,6 +33,8 @@ def test_one_tiny_run_gives_a_protocol_row(tmp_path, monkeypatch):
     assert 0 <= row["modes"] <= 8 and 0.0 <= row["high_quality"] <= 1.0
     assert row["wall_seconds"] > 0 and row["cpu_seconds"] > 0 and len(row["load_average"]) == 2
     assert row["config"]["steps_per_epoch"] == 2
+    precise = row["precise"]  # the same generator on 100,000 samples
+    assert precise["samples"] == 100_000 and 0 <= precise["modes"] <= 8 and 0.0 <= precise["high_quality"] <= 1.0
     drs = row["drs"]
     assert 0 <= drs["modes"] <= 8 and 0.0 <= drs["high_quality"] <= 1.0 and 0.0 < drs["acceptance"] <= 1.0
     for stats in (row, drs):  # the spread about the modes: NaN exactly when no sample is high quality
@@ -82,7 +84,7 @@ def test_the_drs_row_summarises_the_rejection_sampled_statistics():
     )
     summary = mode_collapse.summarize(rows, "grid", "recommended", view="drs")
     assert (summary["min_modes"], summary["min_high_quality"], summary["max_reverse_kl"]) == (23, 97.0, 0.03)
-    assert "| grid | recommended | 0 | 24 | 90.0 | 0.1000 | 100 | 50 | 25 | 99.0 | 0.0100 | 50 | not measured | |" in (
+    assert "| grid | recommended | 0 | 24 | 90.0 | 0.1000 | not measured | 100 | 50 | 25 | 99.0 | 0.0100 | 50 | not measured | |" in (
         mode_collapse.per_seed_table(rows)
     )
 
@@ -107,8 +109,24 @@ def test_the_trained_generator_row_summarises_the_generator_behind_the_average()
     assert mode_collapse.summarize(rows, "grid", "plain", view="trained") is None
     assert "| 25 | 95.0 | 0.0200 |" in mode_collapse.per_seed_table(rows)
     rows[1]["trained"] = None  # a run without a moving average
-    assert "| grid | recommended | 1 | 25 | 97.0 | 0.0100 | 101 | 50 | not run | | | | no average | |" in (
+    assert "| grid | recommended | 1 | 25 | 97.0 | 0.0100 | not measured | 101 | 50 | not run | | | | no average | |" in (
         mode_collapse.per_seed_table(rows)
     )
-    with pytest.raises(ValueError, match="unknown view 'ema'; valid: saved, drs, trained"):
+    with pytest.raises(ValueError, match="unknown view 'ema'; valid: saved, precise, drs, trained"):
         mode_collapse.summarize(rows, "grid", "recommended", view="ema")
+
+
+def test_the_precise_row_and_column_show_the_generators_on_100000_samples():
+    rows = [fake_row("grid", "recommended", s, 25, hq, 0.01) for s, hq in enumerate([0.968, 0.974])]
+    rows[0]["precise"] = {"modes": 25, "high_quality": 0.9712, "reverse_kl": 0.002, "samples": 100_000}
+    rows[1]["precise"] = {"modes": 25, "high_quality": 0.9738, "reverse_kl": 0.004, "samples": 100_000}
+    table = mode_collapse.markdown_table(rows, ["grid"])
+    # HQ 97.12 and 97.38: mean 97.25, standard error 0.13; KL 0.002 and 0.004: 0.003 ± 0.001.
+    assert (
+        "| keras_gan recommended settings: the same generators on 100,000 samples, 2 seeds | "
+        "25.0 ± 0.0 / 97.2 ± 0.1 / 0.003 ± 0.001 | grid: the same runs |" in table
+    )
+    assert "| grid | recommended | 0 | 25 | 96.8 | 0.0100 | 97.12 | 100 | 50 |" in mode_collapse.per_seed_table(rows)
+    summary = mode_collapse.summarize(rows, "grid", "recommended", view="precise")
+    assert summary["high_quality"] == pytest.approx((97.25, 0.13))
+    assert summary["min_high_quality"] == pytest.approx(97.12)
