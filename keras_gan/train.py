@@ -80,7 +80,9 @@ def _build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None
     # With packing the discriminator judges `pack` samples stacked on the last axis.
     d_shape = tuple(sample_shape[:-1]) + (sample_shape[-1] * config.pack,)
     if config.model == "dcgan":
-        generator = networks.dcgan_generator(config.latent_dim, sample_shape, base_filters=config.base_filters)
+        generator = networks.dcgan_generator(
+            config.latent_dim, sample_shape, base_filters=config.base_filters, seed_convs=config.seed_convs
+        )
         discriminator = networks.dcgan_discriminator(
             d_shape, base_filters=config.base_filters, spectral_norm=config.spectral_norm
         )
@@ -90,7 +92,8 @@ def _build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None
         if not num_classes:
             raise ValueError(f"model 'cgan' needs class labels; dataset {config.dataset!r} has none")
         generator = networks.conditional_generator(
-            config.latent_dim, sample_shape, num_classes, base_filters=config.base_filters
+            config.latent_dim, sample_shape, num_classes, base_filters=config.base_filters,
+            seed_convs=config.seed_convs,
         )
         discriminator = networks.conditional_discriminator(
             d_shape,
@@ -594,6 +597,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--d-steps", type=int, help="discriminator updates per generator update (k; default 1, 5 with --loss wasserstein/wgan_gp)")
     add("--lr", type=float, help="Adam learning rate of both networks (default 2e-4)")
     add("--base-filters", type=int, help="width of the bundled networks")
+    add("--seed-convs", type=int, metavar="N",
+        help="dcgan/cgan: stride-1 convolutions on the generator's first (e.g. 7x7) feature map (preset: 1 on "
+        "mnist-sample)")
     add("--image-size", type=int, help="resize images to this side (channels kept)")
     add("--seed", type=int, help="random seed (default 0)")
     add("--out", help="run directory (default runs/<dataset>)")

@@ -109,3 +109,24 @@ def test_every_layer_draws_its_own_initial_weights_from_the_seed(name):
     assert not [i for i, (a, b) in enumerate(zip(first, other)) if np.array_equal(a, b)]
     starts = [tuple(values[:3]) for values in first]
     assert len(set(starts)) == len(starts), "two layers began from the same random numbers"
+
+
+def test_seed_convs_add_stride_1_convolutions_on_the_seed_map_and_keep_the_image_shape():
+    plain = networks.dcgan_generator(8, (28, 28, 1), base_filters=4)
+    deeper = networks.dcgan_generator(8, (28, 28, 1), base_filters=4, seed_convs=2)
+    convs = [layer for layer in deeper.layers if type(layer) is keras.layers.Conv2D]
+    assert [layer.output.shape[1:] for layer in convs] == [(7, 7, 8), (7, 7, 8)]
+    assert [layer.strides for layer in convs] == [(1, 1), (1, 1)]
+    # Each adds a 5x5x8x8 kernel (no bias: batch norm follows) and batch norm's
+    # gamma, beta, moving mean and moving variance over 8 channels.
+    assert deeper.count_params() - plain.count_params() == 2 * (5 * 5 * 8 * 8 + 4 * 8)
+    z = np.random.default_rng(0).standard_normal((3, 8)).astype("float32")
+    assert deeper.predict(z, verbose=0).shape == (3, 28, 28, 1)
+    labelled = networks.conditional_generator(8, (28, 28, 1), 3, base_filters=4, seed_convs=1)
+    assert [layer.output.shape[1:] for layer in labelled.layers if type(layer) is keras.layers.Conv2D] == [(7, 7, 8)]
+
+
+@pytest.mark.parametrize("seed_convs", [-1, 1.5, True, "1"])
+def test_seed_convs_must_be_a_whole_number(seed_convs):
+    with pytest.raises(ValueError, match="seed_convs must be a whole number >= 0"):
+        networks.dcgan_generator(8, (28, 28, 1), base_filters=4, seed_convs=seed_convs)

@@ -158,6 +158,20 @@ def test_default_preset_trains_the_generator_16_times_faster_than_the_discrimina
     assert float(srgan.g_optimizer.learning_rate) == pytest.approx(1e-4)
 
 
+def test_default_preset_generator_convolves_its_7x7_map_once_and_old_run_configs_keep_the_plain_one(tmp_path):
+    config = TrainConfig.for_dataset("mnist-sample", base_filters=4)
+    assert config.seed_convs == 1
+    generator = train.build_gan(config, (28, 28, 1)).generator
+    assert [layer.output.shape[1:] for layer in generator.layers if type(layer) is keras.layers.Conv2D] == [(7, 7, 8)]
+    assert TrainConfig.for_dataset("mnist-sample", seed_convs=0).seed_convs == 0  # a flag wins over the preset
+    for model in ("cgan", "srgan"):  # measured on the DCGAN only
+        assert TrainConfig.for_dataset("mnist-sample", model=model).seed_convs == 0
+    # A config.json written before the option existed rebuilds the generator it trained.
+    old = json.loads(config.to_json())
+    del old["seed_convs"]
+    assert TrainConfig.from_json(json.dumps(old)).seed_convs == 0
+
+
 def _dense_widths(model):
     return [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)]
 
@@ -253,6 +267,8 @@ def test_cli_share_generator_pass_reaches_the_config_and_the_gan(tmp_path):
         (["--dataset", "grid", "--data-scale", "0"], "data_scale must be a positive number, got 0.0"),
         (["--data-scale", "4"], "data_scale is an option of the mlp networks, not of model 'dcgan'"),
         (["--fourier-features", "16"], "fourier_features is an option of the mlp discriminator, not of model 'dcgan'"),
+        (["--seed-convs", "-1"], "seed_convs must be a whole number >= 0, got -1"),
+        (["--dataset", "ring", "--seed-convs", "1"], "seed_convs is an option of the dcgan and cgan generators, not of model 'mlp'"),
         (["--dataset", "grid", "--fourier-features", "-1"], "fourier_features must be a non-negative integer, got -1"),
         (["--dataset", "grid", "--fourier-scale", "0"], "fourier_scale must be a positive number, got 0.0"),
     ],

@@ -45,6 +45,7 @@ def conditional_generator(
     embedding_dim: int = 50,
     base_filters: int = 64,
     kernel_size: int = 5,
+    seed_convs: int = 0,
     name: str = "conditional_generator",
 ) -> keras.Model:
     """Builds a conditional DCGAN generator ``[z, label] -> image`` in [-1, 1].
@@ -56,6 +57,8 @@ def conditional_generator(
         embedding_dim: size of the learned label embedding joined to ``z``.
         base_filters: width, as in :func:`keras_gan.networks.dcgan_generator`.
         kernel_size: transposed-convolution kernel.
+        seed_convs: stride-1 convolutions on the seed map, as in
+            :func:`keras_gan.networks.dcgan_generator`.
         name: model name.
 
     Example:
@@ -68,7 +71,7 @@ def conditional_generator(
     label = label_input()
     embedded = layers.Embedding(num_classes, embedding_dim, name=LABEL_EMBEDDING)(label)
     joined = layers.Concatenate(name="z_and_label")([z, embedded])
-    image = upsample_to_image(joined, image_shape, base_filters, kernel_size)
+    image = upsample_to_image(joined, image_shape, base_filters, kernel_size, seed_convs)
     return keras.Model([z, label], image, name=name)
 
 
