@@ -268,7 +268,10 @@ def test_cli_share_generator_pass_reaches_the_config_and_the_gan(tmp_path):
         (["--data-scale", "4"], "data_scale is an option of the mlp networks, not of model 'dcgan'"),
         (["--fourier-features", "16"], "fourier_features is an option of the mlp discriminator, not of model 'dcgan'"),
         (["--seed-convs", "-1"], "seed_convs must be a whole number >= 0, got -1"),
-        (["--dataset", "ring", "--seed-convs", "1"], "seed_convs is an option of the dcgan and cgan generators, not of model 'mlp'"),
+        (
+            ["--dataset", "ring", "--seed-convs", "1"],
+            "seed_convs is an option of the dcgan and cgan generators, not of model 'mlp'",
+        ),
         (["--dataset", "grid", "--fourier-features", "-1"], "fourier_features must be a non-negative integer, got -1"),
         (["--dataset", "grid", "--fourier-scale", "0"], "fourier_scale must be a positive number, got 0.0"),
     ],
