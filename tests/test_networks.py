@@ -127,6 +127,6 @@ def test_seed_convs_add_stride_1_convolutions_on_the_seed_map_and_keep_the_image
 
 
 @pytest.mark.parametrize("seed_convs", [-1, 1.5, True, "1"])
-def test_seed_convs_must_be_a_whole_number(seed_convs):
-    with pytest.raises(ValueError, match="seed_convs must be a whole number >= 0"):
+def test_seed_convs_must_be_a_non_negative_integer(seed_convs):
+    with pytest.raises(ValueError, match="seed_convs must be a non-negative integer"):
         networks.dcgan_generator(8, (28, 28, 1), base_filters=4, seed_convs=seed_convs)

@@ -158,7 +158,7 @@ def test_default_preset_trains_the_generator_16_times_faster_than_the_discrimina
     assert float(srgan.g_optimizer.learning_rate) == pytest.approx(1e-4)
 
 
-def test_default_preset_generator_convolves_its_7x7_map_once_and_old_run_configs_keep_the_plain_one(tmp_path):
+def test_default_preset_generator_convolves_its_7x7_map_once_and_old_run_configs_keep_the_plain_one():
     config = TrainConfig.for_dataset("mnist-sample", base_filters=4)
     assert config.seed_convs == 1
     generator = train.build_gan(config, (28, 28, 1)).generator
@@ -267,7 +267,7 @@ def test_cli_share_generator_pass_reaches_the_config_and_the_gan(tmp_path):
         (["--dataset", "grid", "--data-scale", "0"], "data_scale must be a positive number, got 0.0"),
         (["--data-scale", "4"], "data_scale is an option of the mlp networks, not of model 'dcgan'"),
         (["--fourier-features", "16"], "fourier_features is an option of the mlp discriminator, not of model 'dcgan'"),
-        (["--seed-convs", "-1"], "seed_convs must be a whole number >= 0, got -1"),
+        (["--seed-convs", "-1"], "seed_convs must be a non-negative integer, got -1"),
         (
             ["--dataset", "ring", "--seed-convs", "1"],
             "seed_convs is an option of the dcgan and cgan generators, not of model 'mlp'",

@@ -48,9 +48,9 @@ def _num_upsamplings(side: int) -> int:
 
 
 def check_seed_convs(seed_convs) -> int:
-    """Returns ``seed_convs`` if it is a whole number >= 0, else raises a ValueError naming it."""
+    """Returns ``seed_convs``; raises ``ValueError`` unless it is a non-negative integer."""
     if isinstance(seed_convs, bool) or not isinstance(seed_convs, int) or seed_convs < 0:
-        raise ValueError(f"seed_convs must be a whole number >= 0, got {seed_convs!r}")
+        raise ValueError(f"seed_convs must be a non-negative integer, got {seed_convs!r}")
     return seed_convs
 
 
