@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from typing import Any
 
-from keras_gan import augment, data, execution, losses, networks, pairs
+from keras_gan import augment, checks, data, execution, losses, networks, pairs
 
 # Recommended settings per dataset; anything given explicitly (CLI flag or
 # keyword) wins over the preset.
@@ -289,15 +288,14 @@ class TrainConfig:
             raise ValueError(f"unknown model {self.model!r}; valid models: {', '.join(networks.GENERATORS)}")
         losses.get(self.loss)
         for name in ("epochs", "batch_size", "latent_dim", "d_steps", "base_filters", "samples"):
-            _check_positive_int(name, getattr(self, name))
+            checks.integer(name, getattr(self, name), 1)
         if self.steps_per_epoch is not None:
-            _check_positive_int("steps_per_epoch", self.steps_per_epoch)
+            checks.integer("steps_per_epoch", self.steps_per_epoch, 1)
         for name in ("lr", "d_lr", "g_lr", "clip_value"):
             value = getattr(self, name)
             if name != "lr" and value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
-                raise ValueError(f"{name} must be a positive number, got {value!r}")
+            checks.number(name, value)
         self._validate_stabilisers()
         self._validate_paired()
         if self.conditioning not in networks.conditional.CONDITIONINGS:
@@ -309,7 +307,7 @@ class TrainConfig:
         if self.lr_decay_start is not None:
             _check_fraction("lr_decay_start", self.lr_decay_start, " (a fraction of the run)")
         if self.lr_decay_steps is not None:
-            _check_positive_int("lr_decay_steps", self.lr_decay_steps)
+            checks.integer("lr_decay_steps", self.lr_decay_steps, 1)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
             raise ValueError(f"seed must be an integer in [0, 2**32), got {self.seed!r}")
         if self.image_shape is not None and (
@@ -325,8 +323,7 @@ class TrainConfig:
             value = getattr(self, name)
             if name == "gp_weight" and value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
-                raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+            checks.number(name, value, zero=True)
         _check_fraction("label_smoothing", self.label_smoothing)
         if self.label_smoothing and not losses.get(self.loss).supports_label_smoothing:
             valid = sorted(name for name, pair in losses.LOSSES.items() if pair.supports_label_smoothing)
@@ -334,7 +331,7 @@ class TrainConfig:
                 f"label_smoothing needs a probabilistic loss ({', '.join(valid)}); got loss {self.loss!r}"
             )
         if self.instance_noise_steps is not None:
-            _check_positive_int("instance_noise_steps", self.instance_noise_steps)
+            checks.integer("instance_noise_steps", self.instance_noise_steps, 1)
         if self.ema is not None and (
             isinstance(self.ema, bool) or not isinstance(self.ema, (int, float)) or not 0 < self.ema < 1
         ):
@@ -343,7 +340,7 @@ class TrainConfig:
             if not isinstance(self.diffaugment, str):
                 raise ValueError(f"diffaugment must be a policy string such as 'color,translation,cutout', got {self.diffaugment!r}")
             augment.parse_policy(self.diffaugment)
-        _check_positive_int("pack", self.pack)
+        checks.integer("pack", self.pack, 1)
         if self.batch_size % self.pack:
             raise ValueError(
                 f"batch_size {self.batch_size} is not divisible by pack={self.pack}: the discriminator judges "
@@ -368,7 +365,7 @@ class TrainConfig:
         if networks.dcgan.check_seed_convs(self.seed_convs) and self.model not in ("dcgan", "cgan"):
             raise ValueError(f"seed_convs is an option of the dcgan and cgan generators, not of model {self.model!r}")
         if self.eval_every is not None:
-            _check_positive_int("eval_every", self.eval_every)
+            checks.integer("eval_every", self.eval_every, 1)
 
     def _validate_paired(self) -> None:
         if self.dataset in pairs.PAIRED_DATASETS and self.model != "pix2pix":
@@ -380,17 +377,16 @@ class TrainConfig:
             )
         for name in ("l1_weight", "vgg_weight"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
-                raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+            checks.number(name, value, zero=True)
         if self.direction not in pairs.DIRECTIONS:
             raise ValueError(f"direction must be one of {', '.join(pairs.DIRECTIONS)}, got {self.direction!r}")
         if self.scale not in networks.srgan.SCALES:
             raise ValueError(f"scale must be one of {networks.srgan.SCALES}, got {self.scale!r}")
 
     def _validate_execution(self) -> None:
-        _check_positive_int("steps_per_execution", self.steps_per_execution)
+        checks.integer("steps_per_execution", self.steps_per_execution, 1)
         if self.intra_op_threads is not None:
-            _check_positive_int("intra_op_threads", self.intra_op_threads)
+            checks.integer("intra_op_threads", self.intra_op_threads, 1)
         if self.jit_compile is not None and not isinstance(self.jit_compile, bool):
             raise ValueError(f"jit_compile must be true, false or null (auto), got {self.jit_compile!r}")
         if self.mixed_precision not in execution.PRECISIONS:
@@ -456,11 +452,6 @@ class TrainConfig:
         if "mlp_units" in overrides and "generator_units" not in overrides:
             settings["generator_units"] = None  # widths given for both networks replace the preset's generator's
         return cls(**settings)
-
-
-def _check_positive_int(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 def _check_fraction(name: str, value, meaning: str = "") -> None:

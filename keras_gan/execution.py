@@ -24,6 +24,8 @@ import warnings
 import keras
 import tensorflow as tf
 
+from keras_gan import checks
+
 STRATEGIES = ("default", "mirrored", "multi-worker")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
@@ -102,8 +104,7 @@ def use_intra_op_threads(threads: int | None) -> bool:
     """
     if threads is None:
         return True
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"intra_op_threads must be a positive integer or None, got {threads!r}")
+    checks.integer("intra_op_threads", threads, 1, also=" or None")
     if tf.config.threading.get_intra_op_parallelism_threads() == threads:
         return True
     try:

@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_gan import checks
 from keras_gan import layers as layers_lib
 from keras_gan import losses as losses_lib
 
@@ -814,8 +815,7 @@ def _steps_per_execution(requested: int | None, distributed: bool) -> int:
     """What ``compile`` passes to Keras: ``requested``, checked, or the default."""
     if requested is None:
         return 1 if distributed else DEFAULT_STEPS_PER_EXECUTION
-    if isinstance(requested, bool) or not isinstance(requested, (int, np.integer)) or requested < 1:
-        raise ValueError(f"steps_per_execution must be a positive integer or None, got {requested!r}")
+    checks.integer("steps_per_execution", requested, 1, numpy=True, also=" or None")
     if requested > 1 and distributed:
         # Keras 3's multi-step loop fails under tf.distribute ("You must feed
         # a value for placeholder tensor", keras-team/keras#19246).

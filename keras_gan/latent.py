@@ -30,7 +30,7 @@ from typing import Callable, Sequence
 import keras
 import numpy as np
 
-from keras_gan import visualization
+from keras_gan import checks, visualization
 from keras_gan.conditional import class_labels, is_conditional, num_classes_of
 from keras_gan.gan import latent_vectors, predict_in_batches
 
@@ -101,8 +101,7 @@ def interpolate(start, end, steps: int, method: str = "slerp") -> np.ndarray:
     """``steps`` evenly spaced points from ``start`` to ``end``, both included: ``(steps, d)``."""
     if method not in METHODS:
         raise ValueError(f"unknown interpolation method {method!r}; valid: {', '.join(METHODS)}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
-        raise ValueError(f"steps must be an integer >= 2 (the two endpoints included), got {steps!r}")
+    checks.integer("steps", steps, 2, numpy=True, also=" (the two endpoints included)")
     fractions = np.linspace(0.0, 1.0, steps)
     return (slerp if method == "slerp" else lerp)(start, end, fractions)
 
@@ -136,8 +135,7 @@ def interpolation_latents(
     latent_dim: int, rows: int, steps: int, seed: int | None = None, method: str = "slerp"
 ) -> np.ndarray:
     """``rows`` paths between pairs of prior samples, ``steps`` points each: ``(rows * steps, d)``, row-major."""
-    if isinstance(rows, bool) or not isinstance(rows, (int, np.integer)) or rows < 1:
-        raise ValueError(f"rows must be a positive integer, got {rows!r}")
+    checks.integer("rows", rows, 1, numpy=True)
     ends = latent_vectors(2 * rows, latent_dim, seed)
     return np.concatenate([interpolate(ends[2 * i], ends[2 * i + 1], steps, method) for i in range(rows)])
 

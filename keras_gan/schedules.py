@@ -14,6 +14,8 @@ import math
 import keras
 from keras import ops
 
+from keras_gan import checks
+
 
 @keras.saving.register_keras_serializable(package="keras_gan")
 class HoldThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
@@ -29,16 +31,11 @@ class HoldThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate: float, decay_start: int, end: int):
-        if isinstance(initial_learning_rate, bool) or not isinstance(initial_learning_rate, (int, float)) or not (
-            0 < initial_learning_rate < math.inf
-        ):
-            raise ValueError(f"initial_learning_rate must be a positive number, got {initial_learning_rate!r}")
-        for name, value in (("decay_start", decay_start), ("end", end)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+        self.initial_learning_rate = checks.number("initial_learning_rate", initial_learning_rate)
+        checks.integer("decay_start", decay_start)
+        checks.integer("end", end)
         if not decay_start < end:
             raise ValueError(f"decay_start must come before end; got decay_start {decay_start}, end {end}")
-        self.initial_learning_rate = float(initial_learning_rate)
         self.decay_start, self.end = decay_start, end
 
     def __call__(self, step):

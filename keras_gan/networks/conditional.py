@@ -26,6 +26,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
+from keras_gan import checks
 from keras_gan.layers import SpectralNormalization
 from keras_gan.networks.dcgan import _check_image_shape, downsample_to_features, normal_init, upsample_to_image
 
@@ -133,5 +134,4 @@ def conditional_discriminator(
 
 
 def _check_classes(num_classes) -> None:
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-        raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+    checks.integer("num_classes", num_classes, 2)

@@ -20,6 +20,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
+from keras_gan import checks
 from keras_gan.layers import SpectralNormalization
 
 
@@ -49,9 +50,7 @@ def _num_upsamplings(side: int) -> int:
 
 def check_seed_convs(seed_convs) -> int:
     """Returns ``seed_convs``; raises ``ValueError`` unless it is a non-negative integer."""
-    if isinstance(seed_convs, bool) or not isinstance(seed_convs, int) or seed_convs < 0:
-        raise ValueError(f"seed_convs must be a non-negative integer, got {seed_convs!r}")
-    return seed_convs
+    return checks.integer("seed_convs", seed_convs)
 
 
 def _check_image_shape(image_shape: Sequence[int]) -> tuple[int, int, int]:

@@ -30,6 +30,7 @@ from typing import Sequence
 import keras
 from keras import layers, ops
 
+from keras_gan import checks
 from keras_gan.layers import SpectralNormalization
 
 
@@ -89,11 +90,7 @@ class FourierFeatures(layers.Layer):
 
     def __init__(self, features: int, scale: float, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(features, bool) or not isinstance(features, int) or features < 1:
-            raise ValueError(f"features must be a positive integer, got {features!r}")
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < math.inf:
-            raise ValueError(f"scale must be a positive number, got {scale!r}")
-        self.features, self.scale = features, float(scale)
+        self.features, self.scale = checks.integer("features", features, 1), checks.number("scale", scale)
 
     def build(self, input_shape):
         self.projection = self.add_weight(
@@ -161,15 +158,11 @@ def mlp_discriminator(
 
 def check_fourier_settings(fourier_features, fourier_scale) -> int:
     """Returns ``fourier_features``; raises ``ValueError`` naming whichever of the two settings is bad."""
-    if isinstance(fourier_features, bool) or not isinstance(fourier_features, int) or fourier_features < 0:
-        raise ValueError(f"fourier_features must be a non-negative integer, got {fourier_features!r}")
-    if isinstance(fourier_scale, bool) or not isinstance(fourier_scale, (int, float)) or not 0 < fourier_scale < math.inf:
-        raise ValueError(f"fourier_scale must be a positive number, got {fourier_scale!r}")
+    fourier_features = checks.integer("fourier_features", fourier_features)
+    checks.number("fourier_scale", fourier_scale)
     return fourier_features
 
 
 def check_data_scale(data_scale) -> float:
     """Returns ``data_scale`` as a float; raises ``ValueError`` unless it is a positive number."""
-    if isinstance(data_scale, bool) or not isinstance(data_scale, (int, float)) or not data_scale > 0:
-        raise ValueError(f"data_scale must be a positive number, got {data_scale!r}")
-    return float(data_scale)
+    return checks.number("data_scale", data_scale)
