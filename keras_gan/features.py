@@ -119,30 +119,42 @@ def fit_linear_classifier(
     std = train_features.std(axis=0) + 1e-6
 
     # The problem is convex: starting from zero makes the probe deterministic.
-    kernel = keras.Variable(np.zeros((train_features.shape[1], num_classes), "float32"), name="probe_kernel")
-    bias = keras.Variable(np.zeros(num_classes, "float32"), name="probe_bias")
-    optimizer = keras.optimizers.Adam(learning_rate)
-    optimizer.build([kernel, bias])
-    standardized = tf.constant((train_features - mean) / std)
-    targets = tf.constant(y_train)
-
-    @tf.function
-    def train():
-        # All the steps in one compiled loop: a probe is many tiny full-batch steps.
-        for _ in tf.range(epochs):
-            with tf.GradientTape() as tape:
-                logits = tf.matmul(standardized, kernel) + bias
-                cross_entropy = tf.nn.sparse_softmax_cross_entropy_with_logits(targets, logits)
-                loss = tf.reduce_mean(cross_entropy) + l2 * tf.reduce_sum(tf.square(kernel))
-            optimizer.apply(tape.gradient(loss, [kernel, bias]), [kernel, bias])
-
-    train()
+    kernel = tf.Variable(tf.zeros((train_features.shape[1], num_classes)), name="probe_kernel")
+    bias = tf.Variable(tf.zeros(num_classes), name="probe_bias")
+    moments = [tf.Variable(tf.zeros_like(weight)) for weight in (kernel, bias) for _ in range(2)]
+    _softmax_regression_adam(
+        tf.constant((train_features - mean) / std), tf.constant(y_train), kernel, bias, moments,
+        tf.constant(epochs), tf.constant(learning_rate, "float32"), tf.constant(l2, "float32"),
+    )
 
     def predict(features: np.ndarray) -> np.ndarray:
         standardized = (np.asarray(features, dtype="float32") - mean) / std
         return (standardized @ np.asarray(kernel) + np.asarray(bias)).argmax(axis=-1)
 
     return predict
+
+
+@tf.function
+def _softmax_regression_adam(features, targets, kernel, bias, moments, steps, learning_rate, l2):
+    """``steps`` full-batch Adam steps (Keras's defaults: 0.9, 0.999, 1e-7) on cross-entropy + ``l2`` * |kernel|^2.
+
+    One compiled loop for all the steps (a probe is many tiny steps), defined
+    once so that probing several feature sets traces it once per shape, not
+    once per probe.
+    """
+    beta_1, beta_2, epsilon = 0.9, 0.999, 1e-7
+    for step in tf.range(1, steps + 1):
+        with tf.GradientTape() as tape:
+            logits = tf.matmul(features, kernel) + bias
+            cross_entropy = tf.nn.sparse_softmax_cross_entropy_with_logits(targets, logits)
+            loss = tf.reduce_mean(cross_entropy) + l2 * tf.reduce_sum(tf.square(kernel))
+        gradients = tape.gradient(loss, [kernel, bias])
+        t = tf.cast(step, "float32")
+        rate = learning_rate * tf.sqrt(1.0 - beta_2**t) / (1.0 - beta_1**t)
+        for weight, gradient, (first, second) in zip((kernel, bias), gradients, (moments[:2], moments[2:])):
+            first.assign_add((gradient - first) * (1.0 - beta_1))
+            second.assign_add((tf.square(gradient) - second) * (1.0 - beta_2))
+            weight.assign_sub(rate * first / (tf.sqrt(second) + epsilon))
 
 
 def linear_probe(

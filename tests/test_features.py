@@ -76,6 +76,18 @@ def test_linear_probe_is_deterministic_and_counts_correctly():
     )
 
 
+def test_repeated_probes_of_one_shape_compile_the_training_loop_once():
+    # One compiled loop per probe made TensorFlow warn about retracing from the fifth probe on
+    # (benchmarks/linear_probe.py runs 20); the weights it trains are arguments, not captures.
+    x, y = separable_problem(seed=0)
+    x_test, y_test = separable_problem(seed=1)
+    features.linear_probe(None, x, y, x_test, y_test, epochs=5)
+    traced = features._softmax_regression_adam.experimental_get_tracing_count()
+    results = [features.linear_probe(None, x, y, x_test, y_test, epochs=epochs) for epochs in (5, 10, 100, 100)]
+    assert features._softmax_regression_adam.experimental_get_tracing_count() == traced
+    assert results[-1] == results[-2] == 1.0  # the reused loop still trains, and repeats
+
+
 def test_balanced_subset_picks_the_same_number_of_each_class():
     y = np.repeat(np.arange(4), 10)
     picks = features.balanced_subset(y, 3, seed=0)
