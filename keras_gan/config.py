@@ -119,6 +119,9 @@ class TrainConfig:
         seed_convs: for ``model="dcgan"`` and ``"cgan"``: stride-1
             convolutions on the generator's first feature map (7x7 for
             28x28 images) before it upsamples; 0 is Radford et al.'s DCGAN.
+        upsample_kernel_size: for ``model="dcgan"`` and ``"cgan"``: the
+            kernel of the generator's transposed convolutions; ``None`` is
+            the networks' own (5).
         image_shape: ``(H, W, C)`` to resize images to; the data's own when
             ``None``.
         seed: seeds the data order, the initial weights and the noise.
@@ -227,6 +230,7 @@ class TrainConfig:
     lr_decay_steps: int | None = None
     base_filters: int = 32
     seed_convs: int = 0
+    upsample_kernel_size: int | None = None
     image_shape: tuple[int, int, int] | None = None
     seed: int = 0
     out: str = "runs/latest"
@@ -364,6 +368,10 @@ class TrainConfig:
             raise ValueError(f"fourier_features is an option of the mlp discriminator, not of model {self.model!r}")
         if networks.dcgan.check_seed_convs(self.seed_convs) and self.model not in ("dcgan", "cgan"):
             raise ValueError(f"seed_convs is an option of the dcgan and cgan generators, not of model {self.model!r}")
+        if networks.dcgan.check_upsample_kernel_size(self.upsample_kernel_size) and self.model not in ("dcgan", "cgan"):
+            raise ValueError(
+                f"upsample_kernel_size is an option of the dcgan and cgan generators, not of model {self.model!r}"
+            )
         if self.eval_every is not None:
             checks.integer("eval_every", self.eval_every, 1)
 

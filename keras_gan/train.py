@@ -81,7 +81,8 @@ def _build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None
     d_shape = tuple(sample_shape[:-1]) + (sample_shape[-1] * config.pack,)
     if config.model == "dcgan":
         generator = networks.dcgan_generator(
-            config.latent_dim, sample_shape, base_filters=config.base_filters, seed_convs=config.seed_convs
+            config.latent_dim, sample_shape, base_filters=config.base_filters, seed_convs=config.seed_convs,
+            upsample_kernel_size=config.upsample_kernel_size,
         )
         discriminator = networks.dcgan_discriminator(
             d_shape, base_filters=config.base_filters, spectral_norm=config.spectral_norm
@@ -93,7 +94,7 @@ def _build_gan(config: TrainConfig, sample_shape: tuple, total_steps: int | None
             raise ValueError(f"model 'cgan' needs class labels; dataset {config.dataset!r} has none")
         generator = networks.conditional_generator(
             config.latent_dim, sample_shape, num_classes, base_filters=config.base_filters,
-            seed_convs=config.seed_convs,
+            seed_convs=config.seed_convs, upsample_kernel_size=config.upsample_kernel_size,
         )
         discriminator = networks.conditional_discriminator(
             d_shape,
@@ -600,6 +601,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--seed-convs", type=int, metavar="N",
         help="dcgan/cgan: stride-1 convolutions on the generator's first (e.g. 7x7) feature map (preset: 1 on "
         "mnist-sample)")
+    add("--upsample-kernel-size", type=int, metavar="K",
+        help="dcgan/cgan: kernel of the generator's transposed convolutions (default 5)")
     add("--image-size", type=int, help="resize images to this side (channels kept)")
     add("--seed", type=int, help="random seed (default 0)")
     add("--out", help="run directory (default runs/<dataset>)")

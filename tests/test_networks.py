@@ -126,6 +126,23 @@ def test_seed_convs_add_stride_1_convolutions_on_the_seed_map_and_keep_the_image
     assert [layer.output.shape[1:] for layer in labelled.layers if type(layer) is keras.layers.Conv2D] == [(7, 7, 8)]
 
 
+def test_upsample_kernel_size_sets_the_transposed_convolutions_kernel_only():
+    plain = networks.dcgan_generator(8, (28, 28, 1), base_filters=4, seed_convs=1)
+    four = networks.dcgan_generator(8, (28, 28, 1), base_filters=4, seed_convs=1, upsample_kernel_size=4)
+    transposed = [layer for layer in four.layers if type(layer) is keras.layers.Conv2DTranspose]
+    assert [layer.kernel_size for layer in transposed] == [(4, 4), (4, 4)]
+    assert [layer.output.shape[1:] for layer in transposed] == [(14, 14, 4), (28, 28, 1)]
+    assert [layer.kernel_size for layer in four.layers if type(layer) is keras.layers.Conv2D] == [(5, 5)]
+    # 8 -> 4 channels and 4 -> 1 channel, 25 taps each in the plain one, 16 in this one.
+    assert plain.count_params() - four.count_params() == (25 - 16) * (8 * 4 + 4 * 1)
+    z = np.random.default_rng(0).standard_normal((3, 8)).astype("float32")
+    assert four.predict(z, verbose=0).shape == (3, 28, 28, 1)
+    labelled = networks.conditional_generator(8, (28, 28, 1), 3, base_filters=4, upsample_kernel_size=4)
+    assert {layer.kernel_size for layer in labelled.layers if type(layer) is keras.layers.Conv2DTranspose} == {(4, 4)}
+    with pytest.raises(ValueError, match="upsample_kernel_size must be a positive integer or None, got 0"):
+        networks.dcgan_generator(8, (28, 28, 1), base_filters=4, upsample_kernel_size=0)
+
+
 @pytest.mark.parametrize("seed_convs", [-1, 1.5, True, "1"])
 def test_seed_convs_must_be_a_non_negative_integer(seed_convs):
     with pytest.raises(ValueError, match="seed_convs must be a non-negative integer"):

@@ -272,6 +272,11 @@ def test_cli_share_generator_pass_reaches_the_config_and_the_gan(tmp_path):
             ["--dataset", "ring", "--seed-convs", "1"],
             "seed_convs is an option of the dcgan and cgan generators, not of model 'mlp'",
         ),
+        (["--upsample-kernel-size", "0"], "upsample_kernel_size must be a positive integer or None, got 0"),
+        (
+            ["--dataset", "ring", "--upsample-kernel-size", "4"],
+            "upsample_kernel_size is an option of the dcgan and cgan generators, not of model 'mlp'",
+        ),
         (["--dataset", "grid", "--fourier-features", "-1"], "fourier_features must be a non-negative integer, got -1"),
         (["--dataset", "grid", "--fourier-scale", "0"], "fourier_scale must be a positive number, got 0.0"),
     ],

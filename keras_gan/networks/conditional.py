@@ -47,6 +47,7 @@ def conditional_generator(
     base_filters: int = 64,
     kernel_size: int = 5,
     seed_convs: int = 0,
+    upsample_kernel_size: int | None = None,
     name: str = "conditional_generator",
 ) -> keras.Model:
     """Builds a conditional DCGAN generator ``[z, label] -> image`` in [-1, 1].
@@ -60,6 +61,8 @@ def conditional_generator(
         kernel_size: transposed-convolution kernel.
         seed_convs: stride-1 convolutions on the seed map, as in
             :func:`keras_gan.networks.dcgan_generator`.
+        upsample_kernel_size: the transposed convolutions' kernel where it
+            differs from ``kernel_size``, as there.
         name: model name.
 
     Example:
@@ -72,7 +75,7 @@ def conditional_generator(
     label = label_input()
     embedded = layers.Embedding(num_classes, embedding_dim, name=LABEL_EMBEDDING)(label)
     joined = layers.Concatenate(name="z_and_label")([z, embedded])
-    image = upsample_to_image(joined, image_shape, base_filters, kernel_size, seed_convs)
+    image = upsample_to_image(joined, image_shape, base_filters, kernel_size, seed_convs, upsample_kernel_size)
     return keras.Model([z, label], image, name=name)
 
 

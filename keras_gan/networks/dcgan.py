@@ -53,6 +53,13 @@ def check_seed_convs(seed_convs) -> int:
     return checks.integer("seed_convs", seed_convs)
 
 
+def check_upsample_kernel_size(upsample_kernel_size) -> int | None:
+    """Returns ``upsample_kernel_size``; raises ``ValueError`` unless it is ``None`` or a positive integer."""
+    if upsample_kernel_size is None:
+        return None
+    return checks.integer("upsample_kernel_size", upsample_kernel_size, 1, also=" or None")
+
+
 def _check_image_shape(image_shape: Sequence[int]) -> tuple[int, int, int]:
     image_shape = tuple(image_shape)
     if len(image_shape) != 3 or image_shape[0] != image_shape[1]:
@@ -66,6 +73,7 @@ def dcgan_generator(
     base_filters: int = 64,
     kernel_size: int = 5,
     seed_convs: int = 0,
+    upsample_kernel_size: int | None = None,
     name: str = "dcgan_generator",
 ) -> keras.Model:
     """Builds a DCGAN generator ``z -> image`` with outputs in [-1, 1].
@@ -75,32 +83,45 @@ def dcgan_generator(
         image_shape: ``(H, W, C)``, square, H = 4..7 times a power of two.
         base_filters: filters of the last hidden layer; each earlier layer
             doubles them.
-        kernel_size: transposed-convolution kernel; 5, as in Radford et
-            al.'s code, drew recognisable digits from the MNIST sample in
-            fewer steps than 4 did here (same seed, 1,500 steps).
+        kernel_size: kernel of the seed and transposed convolutions; 5, as
+            in Radford et al.'s code, drew recognisable digits from the MNIST
+            sample in fewer steps than 4 did here (same seed, 1,500 steps,
+            no seed convolution).
         seed_convs: stride-1 convolutions (``kernel_size``, batch norm,
             ReLU) on the 4..7 pixel seed map, before the first upsampling;
             0 is Radford et al.'s generator. The MNIST sample's preset uses 1
             (README, "What the default command produces").
+        upsample_kernel_size: the transposed convolutions' kernel where it
+            differs from ``kernel_size``. With 4, a multiple of the stride,
+            every output pixel gets the same number of kernel taps, where 5
+            alternates 3 and 2 taps between neighbours: the checkerboard of
+            Odena et al. 2016.
         name: model name.
     """
     z = keras.Input((latent_dim,), name="z")
-    return keras.Model(z, upsample_to_image(z, image_shape, base_filters, kernel_size, seed_convs), name=name)
+    image = upsample_to_image(z, image_shape, base_filters, kernel_size, seed_convs, upsample_kernel_size)
+    return keras.Model(z, image, name=name)
 
 
 def upsample_to_image(
-    vector, image_shape: Sequence[int], base_filters: int = 64, kernel_size: int = 5, seed_convs: int = 0
+    vector,
+    image_shape: Sequence[int],
+    base_filters: int = 64,
+    kernel_size: int = 5,
+    seed_convs: int = 0,
+    upsample_kernel_size: int | None = None,
 ):
     """The DCGAN generator's layers on a symbolic ``vector``; returns the image tensor.
 
     A building block for generators whose input is more than a latent vector
     (e.g. ``[z, label embedding]`` concatenated): dense projection to a 4..7
     pixel seed, ``seed_convs`` stride-1 convolutions on it, stride-2
-    transposed convolutions with batch norm and ReLU, and a tanh output in
-    [-1, 1].
+    transposed convolutions (``upsample_kernel_size``, else ``kernel_size``)
+    with batch norm and ReLU, and a tanh output in [-1, 1].
     """
     side, _, channels = _check_image_shape(image_shape)
     check_seed_convs(seed_convs)
+    upsample_kernel_size = check_upsample_kernel_size(upsample_kernel_size) or kernel_size
     steps = _num_upsamplings(side)
     seed = side // 2**steps
     filters = base_filters * 2 ** (steps - 1)
@@ -116,12 +137,12 @@ def upsample_to_image(
     for _ in range(steps - 1):
         filters //= 2
         x = layers.Conv2DTranspose(
-            filters, kernel_size, strides=2, padding="same", use_bias=False, kernel_initializer=normal_init()
+            filters, upsample_kernel_size, strides=2, padding="same", use_bias=False, kernel_initializer=normal_init()
         )(x)
         x = layers.BatchNormalization()(x)
         x = layers.ReLU()(x)
     x = layers.Conv2DTranspose(
-        channels, kernel_size, strides=2, padding="same", kernel_initializer=normal_init()
+        channels, upsample_kernel_size, strides=2, padding="same", kernel_initializer=normal_init()
     )(x)
     return layers.Activation("tanh", dtype="float32")(x)
 
