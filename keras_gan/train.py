@@ -602,7 +602,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="dcgan/cgan: stride-1 convolutions on the generator's first (e.g. 7x7) feature map (preset: 1 on "
         "mnist-sample)")
     add("--upsample-kernel-size", type=int, metavar="K",
-        help="dcgan/cgan: kernel of the generator's transposed convolutions (default 5)")
+        help="dcgan/cgan: kernel of the generator's transposed convolutions (default 5; preset: 4 on mnist-sample)")
     add("--image-size", type=int, help="resize images to this side (channels kept)")
     add("--seed", type=int, help="random seed (default 0)")
     add("--out", help="run directory (default runs/<dataset>)")
@@ -638,7 +638,7 @@ def _add_stabiliser_flags(group) -> None:
         help="generator learning rate (default --lr; preset: 3.2e-3 on mnist-sample, 3e-4 on grid)")
     add("--gp-weight", metavar="LAMBDA", type=float, help="WGAN-GP gradient penalty lambda (default: 10 with --loss wgan_gp, else 0)")
     add("--r1-gamma", metavar="GAMMA", type=float,
-        help="R1 penalty gamma on real data, Mescheder et al. 2018 (e.g. 10; preset: 0.1 on grid)")
+        help="R1 penalty gamma on real data, Mescheder et al. 2018 (e.g. 10; preset: 1 on mnist-sample, 0.1 on grid)")
     add("--clip-value", metavar="C", type=float, help="clip D's weights to [-C, C] after each update, WGAN (e.g. 0.01)")
     add("--label-smoothing", metavar="A", type=float, help="one-sided label smoothing: real target 1 - A, Salimans et al. 2016")
     add("--instance-noise", metavar="STD", type=float, help="initial std of Gaussian noise on D's inputs, Sonderby et al. 2016")

@@ -172,6 +172,24 @@ def test_default_preset_generator_convolves_its_7x7_map_once_and_old_run_configs
     assert TrainConfig.from_json(json.dumps(old)).seed_convs == 0
 
 
+def test_default_preset_upsamples_with_kernel_4_and_penalises_d_with_r1_on_the_dcgan_only():
+    config = TrainConfig.for_dataset("mnist-sample", base_filters=4)
+    assert (config.upsample_kernel_size, config.r1_gamma) == (4, 1.0)
+    gan = train.build_gan(config, (28, 28, 1))
+    assert {layer.kernel_size for layer in gan.generator.layers if type(layer) is keras.layers.Conv2DTranspose} == {
+        (4, 4)
+    }
+    assert gan.r1_gamma == 1.0
+    for model in ("cgan", "srgan"):  # measured on the DCGAN only
+        other = TrainConfig.for_dataset("mnist-sample", model=model)
+        assert (other.upsample_kernel_size, other.r1_gamma) == (None, 0.0)
+    # A config.json written before the option existed rebuilds the kernel-5 generator it trained.
+    old = json.loads(config.to_json())
+    del old["upsample_kernel_size"]
+    rebuilt = train.build_gan(TrainConfig.from_json(json.dumps(old)), (28, 28, 1)).generator
+    assert {layer.kernel_size for layer in rebuilt.layers if type(layer) is keras.layers.Conv2DTranspose} == {(5, 5)}
+
+
 def _dense_widths(model):
     return [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)]
 
