@@ -370,12 +370,12 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a non-empty list of positive integers, got {widths!r}")
         if networks.mlp.check_fourier_settings(self.fourier_features, self.fourier_scale) and self.model != "mlp":
             raise ValueError(f"fourier_features is an option of the mlp discriminator, not of model {self.model!r}")
-        if networks.dcgan.check_seed_convs(self.seed_convs) and self.model not in ("dcgan", "cgan"):
-            raise ValueError(f"seed_convs is an option of the dcgan and cgan generators, not of model {self.model!r}")
-        if networks.dcgan.check_upsample_kernel_size(self.upsample_kernel_size) and self.model not in ("dcgan", "cgan"):
-            raise ValueError(
-                f"upsample_kernel_size is an option of the dcgan and cgan generators, not of model {self.model!r}"
-            )
+        for name, check in (
+            ("seed_convs", networks.dcgan.check_seed_convs),
+            ("upsample_kernel_size", networks.dcgan.check_upsample_kernel_size),
+        ):
+            if check(getattr(self, name)) and self.model not in ("dcgan", "cgan"):
+                raise ValueError(f"{name} is an option of the dcgan and cgan generators, not of model {self.model!r}")
         if self.eval_every is not None:
             checks.integer("eval_every", self.eval_every, 1)
 
