@@ -34,7 +34,7 @@ def time_steps(dataset: str, steps: int, deterministic: bool) -> str:
     config = TrainConfig.for_dataset(
         dataset, steps_per_epoch=steps, epochs=1, deterministic=deterministic, out="unused"
     )
-    setup = train._setup(config)
+    setup = train.prepare(config)
     setup.gan.fit(setup.pipeline, epochs=1, steps_per_epoch=steps, verbose=0)  # traces
     wall, cpu = time.perf_counter(), time.process_time()
     setup.gan.fit(setup.pipeline, epochs=1, steps_per_epoch=steps, verbose=0)

@@ -48,7 +48,7 @@ def time_steps(dataset: str, threads: int | None, steps: int, blocks: int) -> di
     from keras_gan.config import TrainConfig
 
     config = TrainConfig.for_dataset(dataset, intra_op_threads=threads, epochs=1, steps_per_epoch=steps, out="unused")
-    setup = train._setup(config)  # sets the threads before TensorFlow's first op
+    setup = train.prepare(config)  # sets the threads before TensorFlow's first op
     setup.gan.fit(setup.pipeline, epochs=1, steps_per_epoch=steps, verbose=0)  # traces
     wall, cpu = [], []
     for _ in range(blocks):

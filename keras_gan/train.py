@@ -280,8 +280,18 @@ def check_data_range(x: np.ndarray, generator: keras.Model, rescale: bool = Fals
 
 
 @dataclasses.dataclass
-class _Setup:
-    """What a run or a resume builds from a config before writing anything."""
+class Prepared:
+    """What a run or a resume builds from a config before writing anything.
+
+    Attributes:
+        gan: the compiled GAN (or ``PairedGAN``), untrained.
+        pipeline: the repeating, shuffled training batches.
+        steps: training steps per epoch.
+        kind: the data's kind, ``"image"`` or ``"points"``.
+        modes: a named 2-D mixture's mode centres, else ``None``.
+        grid_inputs: a paired model's fixed sources for the sample grids.
+        callbacks: callbacks the run adds before its directory's own.
+    """
 
     gan: GAN
     pipeline: tf.data.Dataset
@@ -292,7 +302,17 @@ class _Setup:
     callbacks: list = dataclasses.field(default_factory=list)  # run before the run directory's own
 
 
-def _setup(config: TrainConfig) -> _Setup:
+def prepare(config: TrainConfig) -> Prepared:
+    """Validates ``config`` and builds its data pipeline and compiled GAN, writing nothing.
+
+    What ``run`` trains, for a benchmark or a test that drives ``fit`` itself.
+    It sets the process-wide state a run needs first (intra-op threads,
+    distribution strategy, op determinism, the random seed), so call it
+    before TensorFlow runs any op.
+
+    Raises:
+        ValueError: a bad setting, or data the model cannot train on.
+    """
     config.validate()
     # Both must come before TensorFlow does anything else in the process.
     execution.use_intra_op_threads(config.intra_op_threads)
@@ -318,7 +338,7 @@ def _setup(config: TrainConfig) -> _Setup:
     labels = dataset.y if conditional else None
     pipeline = data.make_dataset(x, config.batch_size, y=labels, seed=config.seed).repeat()
     modes = data.mixture(config.dataset)[0] if config.dataset in data.DATASETS and dataset.kind == "points" else None
-    return _Setup(gan, pipeline, steps, dataset.kind, modes)
+    return Prepared(gan, pipeline, steps, dataset.kind, modes)
 
 
 def sample_metrics(config: TrainConfig, gan: GAN) -> list:
@@ -339,7 +359,7 @@ def sample_metrics(config: TrainConfig, gan: GAN) -> list:
     return [callbacks.SampleMetrics(evaluation, evaluation.num_samples, every=config.eval_every, seed=config.seed)]
 
 
-def _paired_setup(config: TrainConfig) -> _Setup:
+def _paired_setup(config: TrainConfig) -> Prepared:
     """Data, GAN, grid inputs and held-out scoring for pix2pix or SRGAN.
 
     Named datasets have a held-out split: its pairs are scored after every
@@ -365,7 +385,7 @@ def _paired_setup(config: TrainConfig) -> _Setup:
     pipeline = data.make_dataset(x, config.batch_size, y=y, seed=config.seed).repeat()
     if held_out is None:
         grid_sources = x if config.model == "pix2pix" else pairs.super_resolution_pairs(x[: config.samples], config.scale)[0]
-        return _Setup(gan, pipeline, steps, "image", None, grid_sources[: config.samples])
+        return Prepared(gan, pipeline, steps, "image", None, grid_sources[: config.samples])
     sources, targets = held_out
     if config.model == "pix2pix":
         baseline, name = (sources, "identity") if sources.shape == targets.shape else (None, None)
@@ -375,10 +395,10 @@ def _paired_setup(config: TrainConfig) -> _Setup:
     if baseline is not None:
         out = Path(config.out)
         scores = [HeldOutScores(sources, targets, baseline, name, out / "held_out_scores.json", out / "samples" / "held_out.png")]
-    return _Setup(gan, pipeline, steps, "image", None, sources[: config.samples], scores)
+    return Prepared(gan, pipeline, steps, "image", None, sources[: config.samples], scores)
 
 
-def _grid_inputs(config: TrainConfig, setup: _Setup) -> np.ndarray:
+def _grid_inputs(config: TrainConfig, setup: Prepared) -> np.ndarray:
     """What the sample grids run the generator on: fixed latent vectors, or a paired model's fixed sources."""
     if setup.grid_inputs is not None:
         return setup.grid_inputs
@@ -403,7 +423,7 @@ def run(config: TrainConfig, verbose: int = 2, extra_callbacks=()) -> RunResult:
         callbacks.TrainingDiverged: a loss or a weight became NaN or infinite; the run
             directory keeps the last good epoch.
     """
-    setup = _setup(config)
+    setup = prepare(config)
     extra_callbacks = [*setup.callbacks, *extra_callbacks]
     extra_callbacks = [*sample_metrics(config, setup.gan), *extra_callbacks]
     if config.instance_noise and config.instance_noise_steps is None:
@@ -470,7 +490,7 @@ def resume(run_dir: str | os.PathLike, epochs: int | None = None, verbose: int =
         )
     changed = {"out": str(run_dir), "epochs": epochs or config.epochs}
     updated = dataclasses.replace(config, **changed)
-    setup = _setup(updated)
+    setup = prepare(updated)
     extra_callbacks = [*setup.callbacks, *extra_callbacks]
     extra_callbacks = [*sample_metrics(updated, setup.gan), *extra_callbacks]
     try:

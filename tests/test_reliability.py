@@ -668,9 +668,9 @@ def test_data_outside_the_generator_range_warns_or_is_rescaled(tmp_path):
     config = TrainConfig.for_dataset(str(tmp_path / "x.npy"), batch_size=8, base_filters=4, latent_dim=4)
     with pytest.warns(UserWarning, match=r"data span \[0.0\d*, 254.\d*\] but the generator's output spans only "
                                          r"\[-1, 1\]; scale the data .* or pass --rescale / rescale=True"):
-        train._setup(config)
+        train.prepare(config)
     with pytest.warns(UserWarning, match=r"rescaled linearly onto the generator's output range \[-1, 1\]"):
-        setup = train._setup(dataclasses.replace(config, rescale=True))
+        setup = train.prepare(dataclasses.replace(config, rescale=True))
     batch = keras.ops.convert_to_numpy(next(iter(setup.pipeline)))
     assert batch.min() >= -1 and batch.max() <= 1 and batch.min() < -0.9 and batch.max() > 0.9
 
@@ -767,7 +767,21 @@ print(" ".join("same" if all(np.array_equal(x, y) for x, y in zip(runs[i], runs[
 def test_deterministic_turns_on_tensorflow_op_determinism(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(tf.config.experimental, "enable_op_determinism", lambda: calls.append(True))
-    train._setup(ring_config(tmp_path))
+    train.prepare(ring_config(tmp_path))
     assert calls == []
-    train._setup(ring_config(tmp_path, deterministic=True))
+    train.prepare(ring_config(tmp_path, deterministic=True))
     assert calls == [True]
+
+
+def test_prepare_builds_the_run_and_writes_nothing(tmp_path):
+    out = tmp_path / "run"
+    prepared = train.prepare(ring_config(out, steps_per_epoch=None, batch_size=100))
+    assert not out.exists()
+    assert prepared.steps == 200  # the ring's 20,000 points in batches of 100
+    assert prepared.kind == "points" and prepared.modes.shape == (8, 2)
+    assert next(iter(prepared.pipeline)).shape == (100, 2)
+    history = prepared.gan.fit(prepared.pipeline, epochs=1, steps_per_epoch=2, verbose=0)  # compiled
+    assert np.isfinite(history.history["d_loss"][-1])
+    with pytest.raises(ValueError, match="epochs"):
+        train.prepare(ring_config(out, epochs=0))
+    assert not out.exists()
