@@ -655,7 +655,13 @@ class GAN(keras.Model):
         per epoch at 32 steps per call would train 64 steps an epoch. So
         the steps per call become the largest divisor of ``steps_per_epoch``
         not above the compiled value (a prime number of steps gets 1).
+        A ``tf.data.Dataset`` is not shuffled by ``fit`` (it shuffles itself,
+        as ``data.make_dataset``'s does), so ``shuffle`` defaults to
+        ``False`` for one instead of drawing Keras's warning that it is ignored.
         """
+        x = args[0] if args else kwargs.get("x")
+        if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)
         limit = getattr(self, "_max_steps_per_execution", None)
         if limit is not None:
             steps = kwargs.get("steps_per_epoch")

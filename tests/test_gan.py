@@ -125,6 +125,17 @@ def test_fit_reports_every_metric_in_the_history():
     assert 0.0 <= history.history["d_accuracy"][-1] <= 1.0
 
 
+def test_fit_on_a_dataset_does_not_shuffle_it_or_warn_that_it_cannot(recwarn):
+    gan = tiny_gan()
+    gan.compile(loss="minimax")
+    batches = tf.data.Dataset.from_tensor_slices(real_batch(16)).batch(8)
+    gan.fit(batches, epochs=1, verbose=0)
+    gan.fit(x=batches, epochs=1, verbose=0)
+    assert [str(w.message) for w in recwarn if "shuffle" in str(w.message)] == []
+    with pytest.warns(UserWarning, match="shuffle=True. was passed, but will be ignored"):
+        gan.fit(batches, epochs=1, verbose=0, shuffle=True)  # asked for, Keras's warning stands
+
+
 def test_reported_discriminator_numbers_match_a_hand_computation():
     # A discriminator that outputs a constant logit: D(x) = sigmoid(c) for
     # every input, so d_real = d_fake = sigmoid(c), accuracy 1/2 (c > 0:
