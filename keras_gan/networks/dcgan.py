@@ -127,25 +127,29 @@ def upsample_to_image(
     seed = side // 2**steps
     filters = base_filters * 2 ** (steps - 1)
 
-    x = layers.Dense(seed * seed * filters, use_bias=False, kernel_initializer=normal_init())(vector)
-    x = layers.BatchNormalization()(x)
-    x = layers.ReLU()(x)
+    x = _batch_norm_relu(layers.Dense(seed * seed * filters, use_bias=False, kernel_initializer=normal_init())(vector))
     x = layers.Reshape((seed, seed, filters))(x)
     for _ in range(seed_convs):
-        x = layers.Conv2D(filters, kernel_size, padding="same", use_bias=False, kernel_initializer=normal_init())(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.ReLU()(x)
+        x = _batch_norm_relu(
+            layers.Conv2D(filters, kernel_size, padding="same", use_bias=False, kernel_initializer=normal_init())(x)
+        )
     for _ in range(steps - 1):
         filters //= 2
-        x = layers.Conv2DTranspose(
-            filters, upsample_kernel_size, strides=2, padding="same", use_bias=False, kernel_initializer=normal_init()
-        )(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.ReLU()(x)
+        x = _batch_norm_relu(
+            layers.Conv2DTranspose(
+                filters, upsample_kernel_size, strides=2, padding="same", use_bias=False, kernel_initializer=normal_init()
+            )(x)
+        )
     x = layers.Conv2DTranspose(
         channels, upsample_kernel_size, strides=2, padding="same", kernel_initializer=normal_init()
     )(x)
     return layers.Activation("tanh", dtype="float32")(x)
+
+
+def _batch_norm_relu(x):
+    """The generator's batch norm and ReLU after each of its linear layers but the last."""
+    x = layers.BatchNormalization()(x)
+    return layers.ReLU()(x)
 
 
 def dcgan_discriminator(
