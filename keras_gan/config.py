@@ -59,12 +59,16 @@ PRESETS: dict[str, dict[str, Any]] = {
     # quality on 100,000 samples against 97.11% at 2e-4; the benchmark on this preset: 25/25 modes on seeds 0-4, 97.3,
     # 97.6, 97.6, 96.8 and 97.6% on the protocol's 2,500 samples, 97.31-97.70% on 100,000, reverse KL at most
     # 0.0084, 177-207 s a run. An R1 weight decaying with the learning rates lowered the benchmark's mean (97.0%).
+    # 30 epochs (37,500 steps) instead of 24: seed 3, the one under 97% (96.8% on the protocol's 2,500 samples, 97.31%
+    # on 100,000), scored 97.48% and 97.5% (235 s of training); an average of decay 0.9997 at 24 epochs did not (97.3%).
+    # The benchmark on 30 epochs: 25/25 modes on seeds 0-4, 98.2, 98.2, 97.2, 97.5 and 98.0% (97.47-97.97% on 100,000),
+    # reverse KL at most 0.0112, 214-267 s a run on a 2-core Intel Xeon.
     "ring": {
         "model": "mlp", "epochs": 20, "batch_size": 100, "latent_dim": 2, "steps_per_epoch": 1250,
         "ema": 0.999, "steps_per_execution": 50,
     },
     "grid": {
-        "model": "mlp", "epochs": 24, "batch_size": 200, "latent_dim": 2, "steps_per_epoch": 1250,
+        "model": "mlp", "epochs": 30, "batch_size": 200, "latent_dim": 2, "steps_per_epoch": 1250,
         "data_scale": 4.0, "ema": 0.999, "steps_per_execution": 50, "pack": 2, "mlp_units": (256, 256, 256),
         "fourier_features": 128, "generator_units": (256, 256, 256, 256), "lr_decay_start": 0.5, "r1_gamma": 0.1,
         "g_lr": 3e-4,
