@@ -330,7 +330,7 @@ def evaluate_generator(
             "generated": len(samples),
             "real": len(first.real),
             "real_split": first.real_split,
-            "real_data_floor": f"{floor_what} vs the same {len(first.real)} real images",
+            "real_data_floor": f"{floor_what} vs the {len(first.real)} real images the samples are compared with",
         }
     if how is not None:
         sizes["sampler"] = how

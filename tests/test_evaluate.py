@@ -153,7 +153,8 @@ def test_digits_are_measured_in_mnist_classifier_features(image_run):
         assert entry["features"].startswith("MNIST classifier features")
         assert entry["samples"]["generated"] == 64 and entry["samples"]["real"] == 1000
         assert entry["samples"]["real_split"].startswith("test split")
-        assert "64 real training images" in entry["samples"]["real_data_floor"]
+        floor = entry["samples"]["real_data_floor"]
+        assert floor == "64 real training images vs the 1000 real images the samples are compared with"
     # Two untrained networks: far from the digits, while real training digits sit close to them.
     assert entries["fid"]["value"] > 10 * entries["fid"]["real_data"]
     assert 1.0 <= entries["classifier_score"]["value"] <= 10.0 and entries["classifier_score"]["real_data"] > 7.0
