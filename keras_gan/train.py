@@ -562,7 +562,6 @@ def _train(config, setup, out, initial_epoch, history, grid_latent, verbose, ext
             initial_epoch=initial_epoch,
             steps_per_epoch=setup.steps,
             verbose=verbose,
-            shuffle=False,
             callbacks=[
                 # First, so that a broken epoch ends before anything below scores or saves it.
                 callbacks.TerminateOnNonFinite(),
