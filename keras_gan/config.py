@@ -157,6 +157,9 @@ class TrainConfig:
         gp_weight: WGAN-GP gradient-penalty weight lambda; ``None`` takes
             the loss's own (10 for ``wgan_gp``, else 0).
         r1_gamma: R1 penalty weight gamma (Mescheder et al. 2018); 0 is off.
+        penalty_every: lazy regularisation (Karras et al. 2020): the
+            penalties on every ``penalty_every``-th discriminator update
+            only, at that many times their weight (``GAN.compile``).
         clip_value: clip the discriminator's weights to
             ``[-clip_value, clip_value]`` after each update (WGAN); ``None``
             is off.
@@ -256,6 +259,7 @@ class TrainConfig:
     g_lr: float | None = None
     gp_weight: float | None = None
     r1_gamma: float = 0.0
+    penalty_every: int = 1
     clip_value: float | None = None
     label_smoothing: float = 0.0
     instance_noise: float = 0.0
@@ -341,6 +345,7 @@ class TrainConfig:
             if name == "gp_weight" and value is None:
                 continue
             checks.number(name, value, zero=True)
+        checks.integer("penalty_every", self.penalty_every, 1)
         _check_fraction("label_smoothing", self.label_smoothing)
         if self.label_smoothing and not losses.get(self.loss).supports_label_smoothing:
             valid = sorted(name for name, pair in losses.LOSSES.items() if pair.supports_label_smoothing)

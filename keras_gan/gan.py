@@ -358,6 +358,7 @@ class GAN(keras.Model):
         *,
         gp_weight: float | None = None,
         r1_gamma: float = 0.0,
+        penalty_every: int = 1,
         clip_value: float | None = None,
         label_smoothing: float = 0.0,
         steps_per_execution: int | None = None,
@@ -378,6 +379,12 @@ class GAN(keras.Model):
                 ``wgan_gp``, 0 otherwise).
             r1_gamma: gamma of the R1 penalty ``gamma / 2 * E||grad D(x)||^2``
                 on real data (Mescheder et al. 2018); 0 is off.
+            penalty_every: lazy regularisation (Karras et al. 2020, the
+                StyleGAN2 paper, section 3.1): the penalties are computed on
+                every ``penalty_every``-th discriminator update only, at
+                ``penalty_every`` times their weight, so that their average
+                weight is unchanged and the other updates skip the second
+                backward pass. 1 (the default) penalises every update.
             clip_value: clip every discriminator weight to
                 ``[-clip_value, clip_value]`` after each of its updates (the
                 original WGAN's Lipschitz constraint, c = 0.01 there);
@@ -398,14 +405,17 @@ class GAN(keras.Model):
         scaling); ``mixed_bfloat16`` needs none.
 
         Both penalties are computed on what the discriminator sees (after
-        augmentation, noise and packing) and reported as ``d_penalty``;
-        ``d_loss`` is the total the discriminator descends.
+        augmentation, noise and packing) and reported as ``d_penalty``
+        (with ``penalty_every`` > 1, the mean over the updates that computed
+        them, without the factor); ``d_loss`` is the total the discriminator
+        descends.
         """
         pair = losses_lib.get(loss)
         gp_weight = pair.gp_weight if gp_weight is None else gp_weight
         for option, value in (("gp_weight", gp_weight), ("r1_gamma", r1_gamma)):
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{option} must be a non-negative number, got {value!r}")
+        checks.integer("penalty_every", penalty_every, 1)
         if clip_value is not None and not clip_value > 0:
             raise ValueError(f"clip_value must be a positive number or None, got {clip_value!r}")
         if not 0 <= label_smoothing < 1:
@@ -422,6 +432,7 @@ class GAN(keras.Model):
         self.loss_pair = pair
         self.gp_weight = float(gp_weight)
         self.r1_gamma = float(r1_gamma)
+        self.penalty_every = int(penalty_every)
         self.clip_value = clip_value
         self.label_smoothing = float(label_smoothing)
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
@@ -562,8 +573,8 @@ class GAN(keras.Model):
             with tf.GradientTape() as tape:
                 loss, real_logits, fake_logits = self.discriminator_loss(real, fake, condition)
                 if self._has_penalty:
-                    penalty = self.discriminator_penalty(real, fake, condition)
-                    loss = loss + penalty
+                    penalty, penalised = self._scheduled_penalty(real, fake, condition)
+                    loss = loss + self.penalty_every * penalty
                 scaled = self.d_optimizer.scale_loss(self._scale_for_replicas(loss))
             grads = tape.gradient(scaled, variables)
             self.d_optimizer.apply(grads, variables)
@@ -572,7 +583,21 @@ class GAN(keras.Model):
                     variable.assign(ops.clip(variable, -self.clip_value, self.clip_value))
         self._track_discriminator(loss, real_logits, fake_logits)
         if self._has_penalty:
-            self.d_penalty_tracker.update_state(penalty)
+            # The mean over the updates that computed the penalty.
+            self.d_penalty_tracker.update_state(penalty, sample_weight=penalised)
+
+    def _scheduled_penalty(self, real, fake, condition):
+        """The penalty of this discriminator update (0 between lazy ones) and whether it was computed."""
+        if self.penalty_every == 1:
+            return self.discriminator_penalty(real, fake, condition), 1.0
+        # The optimizer counts the updates it has applied: the first one is penalised.
+        due = ops.equal(self.d_optimizer.iterations % self.penalty_every, 0)
+        penalty = ops.cond(
+            due,
+            lambda: ops.cast(self.discriminator_penalty(real, fake, condition), "float32"),
+            lambda: ops.zeros((), "float32"),
+        )
+        return penalty, ops.cast(due, "float32")
 
     def discriminator_penalty(self, real, fake, condition):
         """``gp_weight * GP + r1_gamma / 2 * R1`` on what the discriminator sees.

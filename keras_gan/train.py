@@ -171,6 +171,7 @@ def compile_gan(gan: GAN, config: TrainConfig, total_steps: int | None = None) -
         loss=config.loss,
         gp_weight=config.gp_weight,
         r1_gamma=config.r1_gamma,
+        penalty_every=config.penalty_every,
         clip_value=config.clip_value,
         label_smoothing=config.label_smoothing,
         steps_per_execution=config.steps_per_execution,
@@ -658,6 +659,8 @@ def _add_stabiliser_flags(group) -> None:
     add("--gp-weight", metavar="LAMBDA", type=float, help="WGAN-GP gradient penalty lambda (default: 10 with --loss wgan_gp, else 0)")
     add("--r1-gamma", metavar="GAMMA", type=float,
         help="R1 penalty gamma on real data, Mescheder et al. 2018 (e.g. 10; preset: 1 on mnist-sample, 0.1 on grid)")
+    add("--penalty-every", metavar="N", type=int,
+        help="lazy regularisation, Karras et al. 2020: the penalties on every N-th D update only, N times weighted")
     add("--clip-value", metavar="C", type=float, help="clip D's weights to [-C, C] after each update, WGAN (e.g. 0.01)")
     add("--label-smoothing", metavar="A", type=float, help="one-sided label smoothing: real target 1 - A, Salimans et al. 2016")
     add("--instance-noise", metavar="STD", type=float, help="initial std of Gaussian noise on D's inputs, Sonderby et al. 2016")

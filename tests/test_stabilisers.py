@@ -140,6 +140,44 @@ def test_penalties_add_up_and_are_reported():
     assert logs["d_loss"] == pytest.approx(logs["d_fake"] - logs["d_real"] + expected, rel=1e-5)
 
 
+
+def test_a_lazy_penalty_comes_every_nth_update_at_n_times_its_weight():
+    # Linear critics: R1 = ||w||^2, whose gradient 2w moves the weights by a known amount.
+    real, fake = tf.ones((8, 3)), tf.zeros((8, 3))
+
+    def compiled(**kwargs):
+        gan = point_gan(linear_critic(3, W))
+        gan.compile(d_optimizer=keras.optimizers.SGD(0.1), **kwargs)
+        return gan
+
+    def step(gan, start):
+        gan.discriminator.set_weights(start)
+        gan.discriminator_step(real, None, fake=fake)
+        return gan.discriminator.get_weights()
+
+    lazy = compiled(r1_gamma=1.0, penalty_every=2)
+    double, plain = compiled(r1_gamma=2.0), compiled()
+    w0 = lazy.discriminator.get_weights()
+    w1 = step(lazy, w0)  # update 1 of the optimizer: penalised at twice the weight
+    np.testing.assert_allclose(w1[0], step(double, w0)[0], rtol=1e-6)
+    assert not np.allclose(w1[0], step(plain, w0)[0])
+    w2 = step(lazy, w1)  # update 2: no penalty
+    np.testing.assert_allclose(w2[0], step(plain, w1)[0], rtol=1e-6)
+    w3 = step(lazy, w2)  # update 3: penalised again
+    np.testing.assert_allclose(w3[0], step(double, w2)[0], rtol=1e-6)
+    assert int(lazy.d_optimizer.iterations) == 3
+    # d_penalty is the mean of the penalties computed (gamma / 2 * ||w||^2), not diluted by the skipped update.
+    expected = 0.5 * (np.sum(w0[0] ** 2) + np.sum(w2[0] ** 2)) / 2
+    assert float(lazy.d_penalty_tracker.result()) == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_lazy_penalty_trains_in_the_compiled_step():
+    gan = image_gan()
+    gan.compile(r1_gamma=1.0, penalty_every=3, steps_per_execution=4)
+    history = gan.fit(image_batch(32), batch_size=8, epochs=1, verbose=0).history
+    assert int(gan.d_optimizer.iterations) == 4
+    assert history["d_penalty"][0] > 0 and np.isfinite(history["d_loss"][0])
+
 # ------------------------------------------------------------------ EMA
 
 
@@ -381,6 +419,7 @@ def test_weight_clipping_bounds_every_discriminator_weight_after_a_step():
     [
         ("gp_weight", -1.0, "gp_weight must be a non-negative number"),
         ("r1_gamma", -0.5, "r1_gamma must be a non-negative number"),
+        ("penalty_every", 0, "penalty_every must be a positive integer, got 0"),
         ("clip_value", 0.0, "clip_value must be a positive number"),
         ("label_smoothing", 1.0, r"label_smoothing must lie in \[0, 1\)"),
     ],
@@ -511,7 +550,7 @@ def test_all_options_at_once_in_the_compiled_step():
 
 STABILISER_FLAGS = (
     "--loss", "--d-steps", "--gp-weight", "--r1-gamma", "--clip-value", "--label-smoothing", "--instance-noise",
-    "--instance-noise-steps", "--ema", "--diffaugment", "--pack", "--spectral-norm", "--d-lr", "--g-lr",
+    "--instance-noise-steps", "--penalty-every", "--ema", "--diffaugment", "--pack", "--spectral-norm", "--d-lr", "--g-lr",
 )
 
 
@@ -537,12 +576,13 @@ def test_a_critic_loss_from_the_cli_brings_five_discriminator_steps(argv, d_step
 
 def test_cli_flags_reach_the_config():
     argv = [
-        "--loss", "non_saturating", "--gp-weight", "1", "--r1-gamma", "10", "--clip-value", "0.1",
+        "--loss", "non_saturating", "--gp-weight", "1", "--r1-gamma", "10", "--penalty-every", "4", "--clip-value", "0.1",
         "--label-smoothing", "0.1", "--instance-noise", "0.1", "--instance-noise-steps", "50", "--ema", "0.999",
         "--diffaugment", "color,cutout", "--pack", "2", "--spectral-norm", "--d-lr", "4e-4", "--g-lr", "1e-4",
     ]
     config = train.config_from_args(train.build_parser().parse_args(argv))
     assert (config.gp_weight, config.r1_gamma, config.clip_value, config.label_smoothing) == (1.0, 10.0, 0.1, 0.1)
+    assert config.penalty_every == 4
     assert (config.instance_noise, config.instance_noise_steps, config.ema) == (0.1, 50, 0.999)
     assert (config.diffaugment, config.pack, config.spectral_norm, config.d_lr, config.g_lr) == ("color,cutout", 2, True, 4e-4, 1e-4)
 
@@ -566,6 +606,7 @@ def test_no_ema_turns_off_a_presets_moving_average():
         (["--ema", "0.99", "--no-ema"], "--ema and --no-ema contradict each other"),
         (["--diffaugment", "colour"], "unknown DiffAugment policy 'colour'; valid: color, translation, cutout"),
         (["--r1-gamma", "-1"], "r1_gamma must be a non-negative number, got -1.0"),
+        (["--penalty-every", "0"], "penalty_every must be a positive integer, got 0"),
         (["--gp-weight", "-1"], "gp_weight must be a non-negative number, got -1.0"),
         (["--clip-value", "0"], "clip_value must be a positive number, got 0.0"),
         (["--d-lr", "0"], "d_lr must be a positive number, got 0.0"),
