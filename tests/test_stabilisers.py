@@ -140,7 +140,6 @@ def test_penalties_add_up_and_are_reported():
     assert logs["d_loss"] == pytest.approx(logs["d_fake"] - logs["d_real"] + expected, rel=1e-5)
 
 
-
 def test_a_lazy_penalty_comes_every_nth_update_at_n_times_its_weight():
     # Linear critics: R1 = ||w||^2, whose gradient 2w moves the weights by a known amount.
     real, fake = tf.ones((8, 3)), tf.zeros((8, 3))
@@ -177,6 +176,7 @@ def test_a_lazy_penalty_trains_in_the_compiled_step():
     history = gan.fit(image_batch(32), batch_size=8, epochs=1, verbose=0).history
     assert int(gan.d_optimizer.iterations) == 4
     assert history["d_penalty"][0] > 0 and np.isfinite(history["d_loss"][0])
+
 
 # ------------------------------------------------------------------ EMA
 
@@ -550,7 +550,8 @@ def test_all_options_at_once_in_the_compiled_step():
 
 STABILISER_FLAGS = (
     "--loss", "--d-steps", "--gp-weight", "--r1-gamma", "--clip-value", "--label-smoothing", "--instance-noise",
-    "--instance-noise-steps", "--penalty-every", "--ema", "--diffaugment", "--pack", "--spectral-norm", "--d-lr", "--g-lr",
+    "--instance-noise-steps", "--penalty-every", "--ema", "--diffaugment", "--pack", "--spectral-norm", "--d-lr",
+    "--g-lr",
 )
 
 
@@ -576,8 +577,8 @@ def test_a_critic_loss_from_the_cli_brings_five_discriminator_steps(argv, d_step
 
 def test_cli_flags_reach_the_config():
     argv = [
-        "--loss", "non_saturating", "--gp-weight", "1", "--r1-gamma", "10", "--penalty-every", "4", "--clip-value", "0.1",
-        "--label-smoothing", "0.1", "--instance-noise", "0.1", "--instance-noise-steps", "50", "--ema", "0.999",
+        "--loss", "non_saturating", "--gp-weight", "1", "--r1-gamma", "10", "--penalty-every", "4",
+        "--clip-value", "0.1", "--label-smoothing", "0.1", "--instance-noise", "0.1", "--instance-noise-steps", "50", "--ema", "0.999",
         "--diffaugment", "color,cutout", "--pack", "2", "--spectral-norm", "--d-lr", "4e-4", "--g-lr", "1e-4",
     ]
     config = train.config_from_args(train.build_parser().parse_args(argv))
