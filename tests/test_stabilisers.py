@@ -578,8 +578,9 @@ def test_a_critic_loss_from_the_cli_brings_five_discriminator_steps(argv, d_step
 def test_cli_flags_reach_the_config():
     argv = [
         "--loss", "non_saturating", "--gp-weight", "1", "--r1-gamma", "10", "--penalty-every", "4",
-        "--clip-value", "0.1", "--label-smoothing", "0.1", "--instance-noise", "0.1", "--instance-noise-steps", "50", "--ema", "0.999",
-        "--diffaugment", "color,cutout", "--pack", "2", "--spectral-norm", "--d-lr", "4e-4", "--g-lr", "1e-4",
+        "--clip-value", "0.1", "--label-smoothing", "0.1", "--instance-noise", "0.1", "--instance-noise-steps", "50",
+        "--ema", "0.999", "--diffaugment", "color,cutout", "--pack", "2", "--spectral-norm", "--d-lr", "4e-4",
+        "--g-lr", "1e-4",
     ]
     config = train.config_from_args(train.build_parser().parse_args(argv))
     assert (config.gp_weight, config.r1_gamma, config.clip_value, config.label_smoothing) == (1.0, 10.0, 0.1, 0.1)
