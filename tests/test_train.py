@@ -262,6 +262,15 @@ def test_cli_rejects_malformed_mlp_units(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_cli_beta_1_reaches_both_optimizers():
+    config = train.config_from_args(train.build_parser().parse_args(["--dataset", "ring", "--beta-1", "0"]))
+    assert config.beta_1 == 0.0
+    gan = train.build_gan(config, (2,))
+    assert (float(gan.d_optimizer.beta_1), float(gan.g_optimizer.beta_1)) == (0.0, 0.0)
+    # Without the flag: the default, 0.5.
+    assert float(train.build_gan(TrainConfig.for_dataset("ring"), (2,)).g_optimizer.beta_1) == 0.5
+
+
 def test_cli_share_generator_pass_reaches_the_config_and_the_gan(tmp_path):
     out = tmp_path / "ring"
     argv = ["--dataset", "ring", "--share-generator-pass", "--epochs", "1", "--steps-per-epoch", "2", "--out", str(out)]
@@ -281,6 +290,7 @@ def test_cli_share_generator_pass_reaches_the_config_and_the_gan(tmp_path):
         (["--epochs", "0"], "epochs must be a positive integer, got 0"),
         (["--batch-size", "-4"], "batch_size must be a positive integer, got -4"),
         (["--lr", "0"], "lr must be a positive number, got 0.0"),
+        (["--beta-1", "1"], "beta_1 must lie in [0, 1), got 1.0"),
         (["--batch-size", "5000", "--epochs", "1"], "5000"),
         (["--dataset", "grid", "--data-scale", "0"], "data_scale must be a positive number, got 0.0"),
         (["--data-scale", "4"], "data_scale is an option of the mlp networks, not of model 'dcgan'"),
