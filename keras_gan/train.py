@@ -617,7 +617,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--loss", choices=sorted(losses.LOSSES), help="loss family (default non_saturating)")
     add("--d-steps", type=int, help="discriminator updates per generator update (k; default 1, 5 with --loss wasserstein/wgan_gp)")
     add("--lr", type=float, help="Adam learning rate of both networks (default 2e-4)")
-    add("--beta-1", metavar="B", type=float, help="Adam beta_1 of both networks, in [0, 1) (default 0.5, Radford et al. 2015)")
+    add("--beta-1", metavar="B", type=float, help="Adam beta_1 of both networks, in [0, 1) (default 0.5, Radford et al. 2015; preset: 0.9 for --model srgan)")
     add("--base-filters", type=int, help="width of the bundled networks")
     add("--seed-convs", type=int, metavar="N",
         help="dcgan/cgan: stride-1 convolutions on the generator's first (e.g. 7x7) feature map (preset: 1 on "
