@@ -160,8 +160,8 @@ def test_default_preset_trains_the_generator_16_times_faster_than_the_discrimina
 
 def test_default_preset_trains_25000_steps_and_the_readme_repeats_the_150_epoch_one_with_a_flag():
     # 200 epochs of 125 batches of 32 from the 4,000 training digits.
-    setup = train.prepare(TrainConfig.for_dataset("mnist-sample", base_filters=4))
-    assert (TrainConfig.for_dataset("mnist-sample").epochs, setup.steps) == (200, 125)
+    config = TrainConfig.for_dataset("mnist-sample", base_filters=4)
+    assert (config.epochs, train.prepare(config).steps) == (200, 125)
     assert train.config_from_args(train.build_parser().parse_args(["--epochs", "150"])).epochs == 150
     # README's tried-settings rows: a row's own --epochs comes after the 150 and wins.
     argv = ["--epochs", "150", "--d-steps", "2", "--epochs", "100"]
