@@ -4,12 +4,12 @@
     python benchmarks/conditional_accuracy.py runs/mnist-sample/generator.keras  # a saved conditional generator
 
 Training, when no generator is given, is exactly ``python -m keras_gan.train
---model cgan --dataset mnist-sample`` (``keras_gan.config``'s preset) into a
+--model cgan --dataset mnist-sample`` (``keras_gan.cli.config``'s preset) into a
 temporary run directory. Then 100 samples of every digit (1,000 in all,
 seed 0) are read by the MNIST classifier shipped with the package
-(``keras_gan.classifier``; 98.6% on the sample's 1,000 held-out real
+(``keras_gan.evaluation.classifier``; 98.6% on the sample's 1,000 held-out real
 digits), and the fraction read as the asked-for digit is printed, overall
-and per digit, with the confusion matrix (``keras_gan.conditional.evaluate_classes``).
+and per digit, with the confusion matrix (``keras_gan.models.conditional.evaluate_classes``).
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
-from keras_gan import generate, train  # noqa: E402
-from keras_gan.classifier import load_mnist_classifier  # noqa: E402
-from keras_gan.conditional import evaluate_classes  # noqa: E402
-from keras_gan.config import TrainConfig  # noqa: E402
+from keras_gan.cli import generate  # noqa: E402
+from keras_gan.cli import train  # noqa: E402
+from keras_gan.evaluation.classifier import load_mnist_classifier  # noqa: E402
+from keras_gan.models.conditional import evaluate_classes  # noqa: E402
+from keras_gan.cli.config import TrainConfig  # noqa: E402
 
 
 def main(argv=None) -> int:

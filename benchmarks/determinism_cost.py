@@ -28,8 +28,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 def time_steps(dataset: str, steps: int, deterministic: bool) -> str:
     """Trains ``steps`` steps after tracing; returns wall and CPU milliseconds per step."""
-    from keras_gan import train
-    from keras_gan.config import TrainConfig
+    from keras_gan.cli import train
+    from keras_gan.cli.config import TrainConfig
 
     config = TrainConfig.for_dataset(
         dataset, steps_per_epoch=steps, epochs=1, deterministic=deterministic, out="unused"
@@ -44,9 +44,9 @@ def time_steps(dataset: str, steps: int, deterministic: bool) -> str:
 
 def time_skip(dataset: str) -> str:
     """Seconds to the first batch after skipping all but the last epoch of the preset's run."""
-    from keras_gan import data
-    from keras_gan.config import TrainConfig
-    from keras_gan.gan import steps_per_epoch
+    from keras_gan.data import datasets as data
+    from keras_gan.cli.config import TrainConfig
+    from keras_gan.models.gan import steps_per_epoch
 
     config = TrainConfig.for_dataset(dataset, out="unused")
     loaded = data.load(dataset, seed=config.seed)

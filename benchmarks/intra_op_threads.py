@@ -44,8 +44,8 @@ def time_steps(dataset: str, threads: int | None, steps: int, blocks: int) -> di
     """Median wall and CPU milliseconds a step over ``blocks`` blocks, after a traced first block."""
     import numpy as np
 
-    from keras_gan import train
-    from keras_gan.config import TrainConfig
+    from keras_gan.cli import train
+    from keras_gan.cli.config import TrainConfig
 
     config = TrainConfig.for_dataset(dataset, intra_op_threads=threads, epochs=1, steps_per_epoch=steps, out="unused")
     setup = train.prepare(config)  # sets the threads before TensorFlow's first op

@@ -3,7 +3,7 @@
     python benchmarks/linear_probe.py                         # trains the default DCGAN first
     python benchmarks/linear_probe.py --run runs/mnist-sample # a finished `python -m keras_gan.train` run
 
-A softmax regression (``keras_gan.features.linear_probe``) learns the ten
+A softmax regression (``keras_gan.evaluation.probe.linear_probe``) learns the ten
 digits from 100 labels (10 per class) and from 1,000 labels (100 per class)
 drawn from the 4,000 training digits of the embedded MNIST sample, and is
 scored on its 1,000 held-out test digits, on four kinds of input:
@@ -36,8 +36,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from keras_gan import checkpoints, data, features, train  # noqa: E402
-from keras_gan.config import TrainConfig  # noqa: E402
+from keras_gan.training import checkpoints  # noqa: E402
+from keras_gan.data import datasets as data  # noqa: E402
+from keras_gan.evaluation import probe as features  # noqa: E402
+from keras_gan.cli import train  # noqa: E402
+from keras_gan.cli.config import TrainConfig  # noqa: E402
 
 
 def restore_run(run_dir: Path):

@@ -6,7 +6,7 @@
 For each dataset, setting and seed it trains with ``keras_gan.train.run`` (a
 complete run directory, as ``python -m keras_gan.train`` writes), draws 2,500
 samples from the saved ``generator.keras`` and applies the VEEGAN/PacGAN
-protocol (``keras_gan.metrics.mode_statistics``): a sample is high quality
+protocol (``keras_gan.evaluation.metrics.mode_statistics``): a sample is high quality
 within 3 standard deviations of its nearest mode, a mode is captured when it
 is the nearest mode of a high-quality sample, reverse KL between the
 generated and the uniform distribution over modes. It prints a markdown
@@ -17,7 +17,7 @@ numbers to ``--json``.
 Settings:
 
 * ``recommended``: the defaults of ``python -m keras_gan.train --dataset
-  ring|grid`` (``keras_gan.config.PRESETS``);
+  ring|grid`` (``keras_gan.cli.config.PRESETS``);
 * ``plain``: ``TrainConfig.plain_for_dataset``: the same networks, batch
   size, latent size, number of steps and steps per compiled call, with the non-saturating loss, Adam(2e-4,
   beta_1=0.5) and no stabiliser (no packing, unit scale, penalty, spectral
@@ -34,7 +34,7 @@ Where the saved generator is a moving average of the generator's weights
 too: the average draws its modes narrower than the data, which the protocol
 rewards (README, "What the protocol does not see").
 
-Each run is also sampled by discriminator rejection (``keras_gan.rejection``);
+Each run is also sampled by discriminator rejection (``keras_gan.evaluation.rejection``);
 a packed discriminator judges groups of samples, so a packed run keeps or
 rejects whole packs (the optimal packed logit is the sum of the members' log
 density ratios).
@@ -60,8 +60,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
-from keras_gan import data, evaluate, generate, rejection, train  # noqa: E402
-from keras_gan.config import TrainConfig  # noqa: E402
+from keras_gan.data import datasets as data  # noqa: E402
+from keras_gan.cli import evaluate  # noqa: E402
+from keras_gan.cli import generate  # noqa: E402
+from keras_gan.evaluation import rejection  # noqa: E402
+from keras_gan.cli import train  # noqa: E402
+from keras_gan.cli.config import TrainConfig  # noqa: E402
 
 NUM_SAMPLES = 2500
 PRECISE_SAMPLES = 100_000
@@ -125,7 +129,7 @@ def drs_statistics(gan, generator, evaluation: evaluate.Evaluation, seed: int) -
     """The protocol on 2,500 samples kept by discriminator rejection sampling from the same generator.
 
     The run's discriminator is refitted against the saved generator on the
-    run's own training points (``keras_gan.rejection``); no more training of
+    run's own training points (``keras_gan.evaluation.rejection``); no more training of
     the generator, and the plain samples above are not affected.
     """
     started = time.perf_counter()

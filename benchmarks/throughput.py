@@ -60,8 +60,9 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_gan import GAN, execution, networks  # noqa: E402
-from keras_gan.gan import DEFAULT_STEPS_PER_EXECUTION  # noqa: E402
+from keras_gan import GAN, networks  # noqa: E402
+from keras_gan.training import distribution as execution  # noqa: E402
+from keras_gan.models.gan import DEFAULT_STEPS_PER_EXECUTION  # noqa: E402
 
 METHODS = ("classic", "two-tape", "keras_gan", "keras_gan fast")
 

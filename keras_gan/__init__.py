@@ -6,28 +6,71 @@ in which the discriminator is frozen; one compiled ``train_step`` alternates
 2014, Algorithm 1).
 
 The names below load on first use (PEP 562), so that ``import keras_gan``
-does not import TensorFlow: ``python -m keras_gan.train`` runs this file
-first, and the command-line tools can only quieten TensorFlow's C++ start-up
-messages (``TF_CPP_MIN_LOG_LEVEL``) if they get to set it before TensorFlow
-loads.
+does not import TensorFlow: the command-line tools parse their flags (and
+answer ``--help``) before TensorFlow loads.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-_MODULES = ("features", "latent", "losses", "networks", "pairs")
 _CLASSES = {
-    "ConditionalGAN": "keras_gan.conditional",
-    "GAN": "keras_gan.gan",
-    "PairedGAN": "keras_gan.paired",
-    "Pix2Pix": "keras_gan.pix2pix",
-    "SRGAN": "keras_gan.srgan",
+    "GAN": "keras_gan.models.gan",
+    "ConditionalGAN": "keras_gan.models.conditional",
+    "PairedGAN": "keras_gan.models.paired",
+    "Pix2Pix": "keras_gan.models.pix2pix",
+    "SRGAN": "keras_gan.models.srgan",
+}
+_MODULES = ("cli", "data", "evaluation", "latent", "losses", "models", "networks", "sampling", "training", "visualization")
+
+# Modules that moved into subpackages: the old import paths still work and name the new one.
+MOVED = {
+    "keras_gan.augment": "keras_gan.training.augment",
+    "keras_gan.callbacks": "keras_gan.training.callbacks",
+    "keras_gan.checkpoints": "keras_gan.training.checkpoints",
+    "keras_gan.classifier": "keras_gan.evaluation.classifier",
+    "keras_gan.conditional": "keras_gan.models.conditional",
+    "keras_gan.config": "keras_gan.cli.config",
+    "keras_gan.execution": "keras_gan.training.distribution",
+    "keras_gan.feature_extractors": "keras_gan.evaluation.extractors",
+    "keras_gan.features": "keras_gan.evaluation.probe",
+    "keras_gan.gan": "keras_gan.models.gan",
+    "keras_gan.layers": "keras_gan.training.inputs",
+    "keras_gan.metrics": "keras_gan.evaluation.metrics",
+    "keras_gan.paired": "keras_gan.models.paired",
+    "keras_gan.pairs": "keras_gan.data.pairs",
+    "keras_gan.pix2pix": "keras_gan.models.pix2pix",
+    "keras_gan.rejection": "keras_gan.evaluation.rejection",
+    "keras_gan.schedules": "keras_gan.training.schedules",
+    "keras_gan.srgan": "keras_gan.models.srgan",
 }
 
 __all__ = sorted(_CLASSES) + list(_MODULES) + ["__version__"]
+
+
+class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports an old module path as the module at its new path (``import keras_gan.gan`` still works)."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname in MOVED:
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec):
+        module = importlib.import_module(MOVED[spec.name])
+        self._spec = module.__spec__  # the import system overwrites it with the old name's spec
+        return module
+
+    def exec_module(self, module):
+        module.__spec__ = self._spec
+
+
+sys.meta_path.append(_MovedModuleFinder())
 
 
 def __getattr__(name: str):
@@ -35,6 +78,8 @@ def __getattr__(name: str):
         value = getattr(importlib.import_module(_CLASSES[name]), name)
     elif name in _MODULES:
         value = importlib.import_module(f"keras_gan.{name}")
+    elif f"keras_gan.{name}" in MOVED:
+        value = importlib.import_module(MOVED[f"keras_gan.{name}"])
     else:
         raise AttributeError(f"module 'keras_gan' has no attribute {name!r}")
     globals()[name] = value

@@ -31,8 +31,8 @@ import keras
 import numpy as np
 
 from keras_gan import checks, visualization
-from keras_gan.conditional import class_labels, is_conditional, num_classes_of
-from keras_gan.gan import latent_vectors, predict_in_batches
+from keras_gan.models.conditional import class_labels, is_conditional, num_classes_of
+from keras_gan.models.gan import latent_vectors, predict_in_batches
 
 METHODS = ("slerp", "linear")
 

@@ -21,7 +21,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_gan import classifier, data  # noqa: E402
+from keras_gan.evaluation import classifier  # noqa: E402
+from keras_gan.data import datasets as data  # noqa: E402
 
 
 def augmenter(seed: int) -> keras.Sequential:

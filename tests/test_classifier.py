@@ -2,7 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from keras_gan import classifier, data
+from keras_gan.evaluation import classifier
+from keras_gan.data import datasets as data
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gan import data, networks
-from keras_gan.conditional import ConditionalGAN, class_grid_labels, class_labels, is_conditional, num_classes_of
+from keras_gan import networks
+from keras_gan.data import datasets as data
+from keras_gan.models.conditional import ConditionalGAN, class_grid_labels, class_labels, is_conditional, num_classes_of
 
 LATENT = 8
 SHAPE = (28, 28, 1)
@@ -162,7 +163,8 @@ def test_saved_generator_opens_in_plain_keras_and_keeps_its_outputs(tmp_path):
 def test_cli_trains_a_cgan_whose_grid_has_a_row_per_class_and_generate_takes_a_label(tmp_path, capsys):
     from PIL import Image
 
-    from keras_gan import generate, train
+    from keras_gan.cli import generate
+    from keras_gan.cli import train
 
     out = tmp_path / "cgan"
     argv = ["--model", "cgan", "--dataset", "mnist-sample", "--epochs", "1", "--steps-per-epoch", "2",

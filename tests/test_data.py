@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_gan import data
+from keras_gan.data import datasets as data
 
 
 def test_scale_images_known_values():

@@ -4,8 +4,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_gan import data, evaluate, feature_extractors, networks, train
-from keras_gan.config import TrainConfig
+from keras_gan import networks
+from keras_gan.data import datasets as data
+from keras_gan.cli import evaluate
+from keras_gan.evaluation import extractors as feature_extractors
+from keras_gan.cli import train
+from keras_gan.cli.config import TrainConfig
 
 
 def tiny_config(out, **overrides):
@@ -79,7 +83,7 @@ def test_draws_report_the_mean_and_spread_of_single_draws(ring_run, tmp_path, ca
 
 
 def test_draws_of_digits_drop_the_within_draw_spread(image_run):
-    from keras_gan import generate
+    from keras_gan.cli import generate
 
     generator = generate.load_generator(image_run / "generator.keras")
     single, _ = evaluate.evaluate_generator(generator, "mnist-sample", num_samples=32, seed=1)
@@ -244,7 +248,7 @@ def test_report_is_strict_json_even_with_infinite_kl(tmp_path):
 
 
 def test_sample_metrics_callback_reaches_history_log_and_plot(tmp_path):
-    from keras_gan import callbacks
+    from keras_gan.training import callbacks
 
     config = tiny_config(tmp_path / "ring", dataset="ring", model="mlp", latent_dim=2, epochs=3)
     metric = callbacks.SampleMetrics(evaluate.Evaluation("ring"), num_samples=200, every=2)
@@ -257,7 +261,7 @@ def test_sample_metrics_callback_reaches_history_log_and_plot(tmp_path):
 
 
 def test_sample_metrics_callback_rejects_unknown_names():
-    from keras_gan import callbacks
+    from keras_gan.training import callbacks
 
     with pytest.raises(ValueError, match=r"unknown sample metrics \['fid'\]"):
         callbacks.SampleMetrics(evaluate.Evaluation("ring"), num_samples=10, names=["fid"])

@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gan import GAN, execution, networks, train
-from keras_gan.gan import DEFAULT_STEPS_PER_EXECUTION
+from keras_gan import GAN, networks
+from keras_gan.training import distribution as execution
+from keras_gan.cli import train
+from keras_gan.models.gan import DEFAULT_STEPS_PER_EXECUTION
 
 LATENT = 8
 SHAPE = (8, 8, 1)

@@ -2,7 +2,9 @@ import keras
 import numpy as np
 import pytest
 
-from keras_gan import classifier, data, feature_extractors
+from keras_gan.evaluation import classifier
+from keras_gan.data import datasets as data
+from keras_gan.evaluation import extractors as feature_extractors
 
 
 def fake_inception(calls):

@@ -2,7 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from keras_gan import features, networks
+from keras_gan import networks
+from keras_gan.evaluation import probe as features
 
 SHAPE = (28, 28, 1)
 

@@ -141,7 +141,7 @@ def test_find_latents_keeps_the_highest_scoring_candidates():
 
 
 def test_generate_cli_interpolates_and_does_arithmetic_on_a_saved_generator(tmp_path, capsys):
-    from keras_gan import generate
+    from keras_gan.cli import generate
 
     saved = tmp_path / "generator.keras"
     tiny_generator().save(saved)

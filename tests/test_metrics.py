@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from keras_gan import metrics
-from keras_gan.metrics import (
+from keras_gan.evaluation import metrics
+from keras_gan.evaluation.metrics import (
     classifier_score,
     frechet_distance,
     frechet_distance_from_moments,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from keras_gan.config import PLAIN_SETTINGS, PRESETS, TrainConfig
+from keras_gan.cli.config import PLAIN_SETTINGS, PRESETS, TrainConfig
 
 _PATH = Path(__file__).parent.parent / "benchmarks" / "mode_collapse.py"
 _spec = importlib.util.spec_from_file_location("mode_collapse", _PATH)

@@ -7,12 +7,14 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from keras_gan import generate, pairs, train
-from keras_gan.config import TrainConfig
+from keras_gan.cli import generate
+from keras_gan.data import pairs
+from keras_gan.cli import train
+from keras_gan.cli.config import TrainConfig
 from keras_gan.networks.patchgan import patchgan_discriminator
 from keras_gan.networks.unet import unet_generator
-from keras_gan.paired import pair_scores, translate_path
-from keras_gan.pix2pix import Pix2Pix
+from keras_gan.models.paired import pair_scores, translate_path
+from keras_gan.models.pix2pix import Pix2Pix
 
 SHAPE = (16, 16, 1)
 

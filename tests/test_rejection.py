@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_gan.rejection import acceptance_probability, refit_discriminator, rejection_sample
+from keras_gan.evaluation.rejection import acceptance_probability, refit_discriminator, rejection_sample
 
 
 def linear(weight, bias, name):

@@ -22,9 +22,12 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from keras_gan import callbacks, checkpoints, generate, train
-from keras_gan.config import TrainConfig
-from keras_gan.gan import GAN
+from keras_gan.training import callbacks
+from keras_gan.training import checkpoints
+from keras_gan.cli import generate
+from keras_gan.cli import train
+from keras_gan.cli.config import TrainConfig
+from keras_gan.models.gan import GAN
 
 STEPS = 3
 
@@ -745,8 +748,8 @@ def test_deterministic_runs_repeat_bit_for_bit(tmp_path):
     # traced graph orders every use of a weight before its update.
     script = f"""
 import numpy as np
-from keras_gan import train
-from keras_gan.config import TrainConfig
+from keras_gan.cli import train
+from keras_gan.cli.config import TrainConfig
 runs = []
 for name in ("a", "b", "c"):
     config = TrainConfig(dataset="ring", model="mlp", epochs=2, steps_per_epoch=3, batch_size=16, latent_dim=2,

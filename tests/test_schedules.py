@@ -1,4 +1,4 @@
-"""The learning-rate decay (keras_gan.schedules) and what a run does with it."""
+"""The learning-rate decay (keras_gan.training.schedules) and what a run does with it."""
 
 import dataclasses
 import json
@@ -7,8 +7,10 @@ import keras
 import numpy as np
 import pytest
 
-from keras_gan import checkpoints, schedules, train
-from keras_gan.config import TrainConfig
+from keras_gan.training import checkpoints
+from keras_gan.training import schedules
+from keras_gan.cli import train
+from keras_gan.cli.config import TrainConfig
 
 
 def test_the_rate_holds_then_falls_on_a_straight_line_to_zero():

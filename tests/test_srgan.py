@@ -5,11 +5,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gan import data, pairs, train
-from keras_gan.config import TrainConfig
+from keras_gan.data import datasets as data
+from keras_gan.data import pairs
+from keras_gan.cli import train
+from keras_gan.cli.config import TrainConfig
 from keras_gan.networks.srgan import srgan_discriminator, srgan_generator
-from keras_gan.paired import pair_scores
-from keras_gan.srgan import SRGAN, VGGContent, WeightsUnavailableError
+from keras_gan.models.paired import pair_scores
+from keras_gan.models.srgan import SRGAN, VGGContent, WeightsUnavailableError
 
 HIGH_RES = (16, 16, 1)
 LOW_RES = (4, 4, 1)

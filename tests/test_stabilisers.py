@@ -11,9 +11,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gan import GAN, augment, generate, layers, losses, networks, train
-from keras_gan import gan as gan_lib
-from keras_gan.config import TrainConfig
+from keras_gan import GAN, losses, networks
+from keras_gan.training import augment
+from keras_gan.cli import generate
+from keras_gan.training import inputs as layers
+from keras_gan.cli import train
+from keras_gan.models import gan as gan_lib
+from keras_gan.cli.config import TrainConfig
 
 LATENT = 4
 SHAPE = (8, 8, 1)

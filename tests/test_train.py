@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_gan import generate, networks, train
-from keras_gan.config import TrainConfig
+from keras_gan import networks
+from keras_gan.cli import generate
+from keras_gan.cli import train
+from keras_gan.cli.config import TrainConfig
 
 METRICS = {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy"}
 
@@ -373,7 +375,7 @@ def test_importing_the_package_leaves_tensorflow_unloaded_until_a_name_is_used()
         "import sys, keras_gan\n"
         "print('tensorflow' in sys.modules)\n"
         "from keras_gan import GAN, losses\n"
-        "from keras_gan.gan import GAN as direct\n"
+        "from keras_gan.models.gan import GAN as direct\n"
         "print(GAN is direct, losses.__name__, 'tensorflow' in sys.modules)\n"
         "try:\n"
         "    keras_gan.no_such_name\n"

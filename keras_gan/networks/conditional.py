@@ -27,7 +27,7 @@ import keras
 from keras import layers
 
 from keras_gan import checks
-from keras_gan.layers import SpectralNormalization
+from keras_gan.networks.layers import SpectralNormalization
 from keras_gan.networks.dcgan import _check_image_shape, downsample_to_features, normal_init, upsample_to_image
 
 CONDITIONINGS = ("concat", "projection")

@@ -21,7 +21,7 @@ import keras
 from keras import layers
 
 from keras_gan import checks
-from keras_gan.layers import SpectralNormalization
+from keras_gan.networks.layers import SpectralNormalization
 
 
 def normal_init() -> keras.initializers.Initializer:
@@ -173,7 +173,7 @@ def dcgan_discriminator(
         spectral_norm: wrap every convolution and the dense head in
             ``keras.layers.SpectralNormalization`` (Miyato et al. 2018), in the
             form that stays still while the discriminator is frozen
-            (``keras_gan.layers.SpectralNormalization``).
+            (``keras_gan.networks.layers.SpectralNormalization``).
         dropout: dropout rate after each LeakyReLU.
         name: model name.
     """

@@ -31,7 +31,7 @@ import keras
 from keras import layers, ops
 
 from keras_gan import checks
-from keras_gan.layers import SpectralNormalization
+from keras_gan.networks.layers import SpectralNormalization
 
 
 def mlp_generator(
@@ -130,7 +130,7 @@ def mlp_discriminator(
         spectral_norm: wrap every dense layer in
             ``keras.layers.SpectralNormalization`` (Miyato et al. 2018), in the
             form that stays still while the discriminator is frozen
-            (``keras_gan.layers.SpectralNormalization``).
+            (``keras_gan.networks.layers.SpectralNormalization``).
         data_scale: inputs are divided by it before the first layer (see the
             module docstring); 1 is none.
         fourier_features: when positive, a :class:`FourierFeatures` layer

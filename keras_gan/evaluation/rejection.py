@@ -40,8 +40,8 @@ import dataclasses
 import keras
 import numpy as np
 
-from keras_gan import layers as layers_lib
-from keras_gan.gan import latent_vectors, positive_integer, predict_in_batches
+from keras_gan.training import inputs as layers_lib
+from keras_gan.models.gan import latent_vectors, positive_integer, predict_in_batches
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,7 +67,7 @@ class RejectionInfo:
 
 
 def pack_samples(samples: np.ndarray, pack: int) -> np.ndarray:
-    """Groups of ``pack`` consecutive samples as one discriminator input each (``keras_gan.layers.Pack``)."""
+    """Groups of ``pack`` consecutive samples as one discriminator input each (``keras_gan.training.inputs.Pack``)."""
     if pack == 1:
         return samples
     return keras.ops.convert_to_numpy(layers_lib.Pack(pack)(samples))

@@ -6,7 +6,11 @@ import dataclasses
 import json
 from typing import Any
 
-from keras_gan import augment, checks, data, execution, losses, networks, pairs
+from keras_gan import checks, losses, networks
+from keras_gan.training import augment
+from keras_gan.data import datasets as data
+from keras_gan.training import distribution as execution
+from keras_gan.data import pairs
 
 # Recommended settings per dataset; anything given explicitly (CLI flag or
 # keyword) wins over the preset.
@@ -105,7 +109,7 @@ FAMILY_ONLY_SETTINGS = ("d_lr", "g_lr", "ema", "steps_per_execution", "seed_conv
 # What a plain GAN (TrainConfig.plain_for_dataset) keeps from a dataset's preset: the problem, the networks,
 # the training budget and the steps per compiled call; no stabiliser.
 PLAIN_SETTINGS = ("model", "epochs", "steps_per_epoch", "batch_size", "latent_dim", "mlp_units", "steps_per_execution")
-# Models trained on (source, target) image pairs (keras_gan.paired).
+# Models trained on (source, target) image pairs (keras_gan.models.paired).
 PAIRED_MODELS = ("pix2pix", "srgan")
 
 
@@ -114,7 +118,7 @@ class TrainConfig:
     """Everything one training run needs; written to ``RUN_DIR/config.json``.
 
     Attributes:
-        dataset: a name from ``keras_gan.data.DATASETS`` or an image folder.
+        dataset: a name from ``keras_gan.data.datasets.DATASETS`` or an image folder.
         model: a name from ``keras_gan.networks.GENERATORS``.
         epochs: passes over the data (or of ``steps_per_epoch`` steps).
         steps_per_epoch: training steps per epoch; one pass over the data
@@ -127,7 +131,7 @@ class TrainConfig:
         beta_1: Adam's first-moment decay (0.5, Radford et al. 2015).
         lr_decay_start: the fraction of the run after which both learning
             rates fall linearly, reaching 0 at the last step
-            (``keras_gan.schedules``; pix2pix and CycleGAN decay over their
+            (``keras_gan.training.schedules``; pix2pix and CycleGAN decay over their
             second half, 0.5); ``None`` keeps them constant.
         lr_decay_steps: generator updates that schedule spans; the whole run
             when ``None`` (``run`` writes the figure into ``config.json``).
@@ -221,11 +225,11 @@ class TrainConfig:
             last discriminator update and the generator update
             (``keras_gan.GAN``'s option of that name); off by default.
         intra_op_threads: threads TensorFlow may split one op over,
-            process-wide (``keras_gan.execution.use_intra_op_threads``);
+            process-wide (``keras_gan.training.distribution.use_intra_op_threads``);
             ``None`` leaves TensorFlow's choice (every core). The same
             computation, up to rounding; only the speed can change.
         mixed_precision: the networks' Keras dtype policy, one of
-            ``keras_gan.execution.PRECISIONS``.
+            ``keras_gan.training.distribution.PRECISIONS``.
         strategy: ``"default"`` (one device), ``"mirrored"`` (every GPU of
             this machine) or ``"multi-worker"`` (the machines in
             ``TF_CONFIG``); ``batch_size`` is then the global batch.

@@ -35,8 +35,10 @@ import tensorflow as tf
 from keras import ops
 from PIL import Image
 
-from keras_gan import checkpoints, pairs, visualization
-from keras_gan.gan import GAN, predict_in_batches
+from keras_gan import visualization
+from keras_gan.training import checkpoints
+from keras_gan.data import pairs
+from keras_gan.models.gan import GAN, predict_in_batches
 
 
 class PairedGAN(GAN):

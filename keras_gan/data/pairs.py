@@ -14,7 +14,7 @@ Three sources of pairs:
   makes the low-resolution inputs by bicubic resizing, on the fly.
 
 Every loader returns ``(sources, targets)``, float32 in [-1, 1], ready for
-``keras_gan.data.make_dataset(sources, batch_size, y=targets)``.
+``keras_gan.data.datasets.make_dataset(sources, batch_size, y=targets)``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from keras_gan import data
+from keras_gan.data import datasets as data
 
 PAIRED_DATASETS = {
     "mnist-edges": "outline of each digit of the shipped MNIST sample -> the digit (4,000 train / 1,000 test pairs)",

@@ -12,7 +12,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from keras_gan import checkpoints, visualization
+from keras_gan import visualization
+from keras_gan.training import checkpoints
 
 logger = logging.getLogger("keras_gan")
 
@@ -155,7 +156,7 @@ class CSVLog(keras.callbacks.Callback):
 
 
 class GANCheckpoint(keras.callbacks.Callback):
-    """Saves everything a resumed run needs after each epoch (see :mod:`keras_gan.checkpoints`).
+    """Saves everything a resumed run needs after each epoch (see :mod:`keras_gan.training.checkpoints`).
 
     Both networks, both optimizers with their iteration counters, the random
     generators' states, the epoch, the metric history and the sample grids'
@@ -223,7 +224,7 @@ def _variable_groups(model):
 def non_finite_weights(model) -> list[str]:
     """The floating-point variables of ``model`` holding a NaN or an infinity, each as ``"owner path (k of n)"``.
 
-    For a :class:`~keras_gan.gan.GAN` it reads the generator, the
+    For a :class:`~keras_gan.models.gan.GAN` it reads the generator, the
     discriminator, the moving-average generator and both optimizers' slots.
     """
     bad = []

@@ -15,7 +15,7 @@ ImageNet weights can be had; Ledig et al. rescale the features by 1/12.75).
 
 Training needs only high-resolution images: a batch that is a single tensor
 is taken as HR images and its LR inputs are made inside the step by bicubic
-downsampling (:func:`keras_gan.pairs.downsample`). ``(low_res, high_res)``
+downsampling (:func:`keras_gan.data.pairs.downsample`). ``(low_res, high_res)``
 batches are used as given.
 
 Example:
@@ -32,8 +32,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from keras_gan import pairs
-from keras_gan.paired import PairedGAN
+from keras_gan.data import pairs
+from keras_gan.models.paired import PairedGAN
 
 VGG_LAYER = "block2_conv2"
 VGG_FEATURE_SCALE = 1 / 12.75

@@ -27,7 +27,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from keras_gan.paired import PairedGAN
+from keras_gan.models.paired import PairedGAN
 
 
 class Pix2Pix(PairedGAN):

@@ -8,7 +8,7 @@ labels, scored on held-out data, beside the same probe on raw pixels and on
 an untrained network of the same architecture.
 
 (The networks under the sample-quality metrics are in
-``keras_gan.feature_extractors``.)
+``keras_gan.evaluation.extractors``.)
 
 Example:
     >>> extractor = discriminator_features(gan.discriminator)      # doctest: +SKIP
@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from keras_gan.gan import predict_in_batches
+from keras_gan.models.gan import predict_in_batches
 
 FeatureSource = Union[keras.Model, Callable[[np.ndarray], np.ndarray], None]
 

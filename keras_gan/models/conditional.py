@@ -22,7 +22,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from keras_gan.gan import GAN, latent_vectors, predict_in_batches
+from keras_gan.models.gan import GAN, latent_vectors, predict_in_batches
 from keras_gan.networks.conditional import LABEL_EMBEDDING, label_input
 
 
@@ -115,7 +115,7 @@ def evaluate_classes(
         generator: a conditional generator ``[z, label] -> x`` (a saved one
             works: the number of classes comes from its label embedding).
         classifier: ``x -> class probabilities``, e.g.
-            :func:`keras_gan.classifier.load_mnist_classifier`.
+            :func:`keras_gan.evaluation.classifier.load_mnist_classifier`.
         per_class: samples per class (100 gives the 1,000 of the README's figure).
         seed: seeds the latent vectors.
 
@@ -207,7 +207,7 @@ class ConditionalGAN(GAN):
         if labels is None:
             raise ValueError(
                 "ConditionalGAN trains on (images, labels) batches; build them with "
-                "keras_gan.data.make_dataset(x, batch_size, y=labels)"
+                "keras_gan.data.datasets.make_dataset(x, batch_size, y=labels)"
             )
         return real, labels
 

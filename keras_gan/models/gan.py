@@ -27,7 +27,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_gan import checks
-from keras_gan import layers as layers_lib
+from keras_gan.training import inputs as layers_lib
 from keras_gan import losses as losses_lib
 
 

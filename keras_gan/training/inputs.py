@@ -14,9 +14,6 @@ object per option serves both phases, so the two always agree.
 
 None has trainable weights, so the combined model's trainable variables stay
 exactly the generator's.
-
-:class:`SpectralNormalization` is Keras's wrapper made to respect freezing;
-the bundled discriminators use it.
 """
 
 from __future__ import annotations
@@ -27,14 +24,14 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_gan import augment
+from keras_gan.training import augment
 
 
 class DiffAugment(keras.layers.Layer):
     """Applies a DiffAugment policy in training, passes inputs through otherwise.
 
     Args:
-        policy: e.g. ``"color,translation,cutout"`` (see ``keras_gan.augment``).
+        policy: e.g. ``"color,translation,cutout"`` (see ``keras_gan.training.augment``).
         seed: seeds the augmentation parameters.
     """
 
@@ -128,19 +125,3 @@ class Pack(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "m": self.m}
-
-
-@keras.saving.register_keras_serializable(package="keras_gan")
-class SpectralNormalization(keras.layers.SpectralNormalization):
-    """``keras.layers.SpectralNormalization`` that stays still while frozen (Miyato et al. 2018).
-
-    Keras's wrapper runs a power iteration and writes the normalised kernel
-    back into the wrapped layer on every training-mode call, whether or not
-    the layer is trainable. Inside the combined model the discriminator is
-    frozen but called in training mode, so the generator phase would change
-    the discriminator's weights. Like ``BatchNormalization``, this one
-    updates only when it is trainable; otherwise it is Keras's layer.
-    """
-
-    def call(self, inputs, training=False):
-        return super().call(inputs, training=bool(training) and self.trainable)

@@ -1,6 +1,6 @@
 """Feature extractors: the swappable network under FID, KID, IS and precision/recall.
 
-The maths in ``keras_gan.metrics`` works on arrays; a ``FeatureExtractor``
+The maths in ``keras_gan.evaluation.metrics`` works on arrays; a ``FeatureExtractor``
 turns images in [-1, 1] (the generators' range) into those arrays: one
 feature vector and one vector of class probabilities per image. A number
 computed on one extractor's features is only comparable with numbers computed
@@ -10,7 +10,7 @@ on the same extractor, so every extractor carries a ``description`` that
 Two come with keras_gan:
 
 * ``"mnist_classifier"``: the small CNN shipped in the package
-  (``keras_gan.classifier``), 128-d features; offline, for digits.
+  (``keras_gan.evaluation.classifier``), 128-d features; offline, for digits.
 * ``"inception_v3"``: ``keras.applications.InceptionV3`` with ImageNet weights,
   2048-d pool features, as in the FID/KID/IS papers. Keras downloads the
   weights (about 92 MB) to ``~/.keras/models`` on first use; without network
@@ -27,7 +27,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from keras_gan import classifier
+from keras_gan.evaluation import classifier
 
 INCEPTION_SIZE = 299
 

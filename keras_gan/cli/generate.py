@@ -1,0 +1,187 @@
+"""``python -m keras_gan.generate GENERATOR.keras``: draw samples from a saved generator.
+
+Writes a PNG grid for images (or a scatter plot for 2-D points), or, when
+``--out`` ends in ``.npy``, the raw samples in data space.
+
+A conditional generator (two inputs, ``[z, label]``) draws one row per class,
+or only the class ``--label`` names. ``--interpolate STEPS`` walks the latent
+space instead (a PNG with one path per row, or an animated ``.gif``), and
+``--arithmetic "3,17 - 5 + 11"`` adds and subtracts the mean latent vectors
+of samples picked by their index in the grid that the same ``-n`` and
+``--seed`` draw (see ``keras_gan.latent``).
+
+An image-to-image generator (pix2pix, SRGAN) takes ``--input IMAGE_OR_FOLDER``
+instead of latent vectors: ``--out`` is then a PNG grid (input | output per
+row), a ``.npy`` file, or a folder of one PNG per input.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ start-up chatter; exceptions still surface
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from keras_gan import latent as latent_space  # noqa: E402
+from keras_gan import visualization  # noqa: E402
+from keras_gan.models.conditional import class_grid, is_conditional, num_classes_of  # noqa: E402
+from keras_gan.models.gan import latent_vectors  # noqa: E402
+from keras_gan.models.paired import takes_images, translate_path  # noqa: E402
+
+
+def load_generator(path: str | os.PathLike) -> keras.Model:
+    """Opens a saved generator with Keras's ``safe_mode`` on (no code is unpickled).
+
+    Raises:
+        ValueError: when the file is missing or is not a Keras model.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no generator file at {path}")
+    try:
+        model = keras.models.load_model(path, safe_mode=True, compile=False)
+    except Exception as error:  # Keras raises many types for a bad file
+        raise ValueError(f"{path} is not a Keras model file ({type(error).__name__}: {error})") from None
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"{path} holds a {type(model).__name__}, not a Keras model")
+    return model
+
+
+def sample(
+    generator: keras.Model, n: int, seed: int | None = None, batch_size: int = 256, labels=None
+) -> np.ndarray:
+    """Draws ``n`` samples from ``generator`` with Gaussian latent vectors.
+
+    A conditional generator draws the class ``labels`` names (one class, or
+    one per sample); without labels it cycles through its classes.
+    """
+    if n < 1:
+        raise ValueError(f"-n must be a positive number of samples, got {n}")
+    latent = latent_vectors(n, generator.inputs[0].shape[-1], seed)
+    if is_conditional(generator) and labels is None:
+        labels = np.arange(n) % _num_classes(generator)
+    return latent_space.render(generator, latent, labels, batch_size)
+
+
+def _num_classes(generator: keras.Model) -> int:
+    classes = num_classes_of(generator)
+    if classes is None:
+        raise ValueError(
+            f"cannot tell how many classes {generator.name!r} has (no 'label_embedding' layer); pass --label"
+        )
+    return classes
+
+
+def _check_label(generator: keras.Model, label: int | None) -> None:
+    if label is None:
+        return
+    if not is_conditional(generator):
+        raise ValueError(f"--label needs a conditional generator; {generator.name!r} takes one input, z")
+    classes = num_classes_of(generator)
+    if label < 0 or (classes is not None and label >= classes):
+        raise ValueError(f"--label must lie in 0..{(classes or 1) - 1}, got {label}")
+
+
+def write_samples(samples: np.ndarray, out: str | os.PathLike, rows: int | None = None) -> str:
+    """``.npy`` -> raw array; anything else -> an image grid (``rows`` rows) or scatter plot."""
+    out = Path(out)
+    if out.suffix == ".npy":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        np.save(out, samples)
+        return str(out)
+    return visualization.save_samples(samples, out, rows=rows)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m keras_gan.generate",
+        description="Draw samples from a saved generator (generator.keras in a run directory).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("generator", help="path of a .keras generator file")
+    parser.add_argument("-n", type=int, default=64, help="number of samples (for --arithmetic: the grid indexed)")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the latent vectors")
+    parser.add_argument("--out", default="samples.png", help="PNG grid, or .npy for the raw samples (.gif with --interpolate)")
+    parser.add_argument("--label", type=int, help="class to draw, for a conditional generator (default: one row per class)")
+    parser.add_argument(
+        "--input", metavar="PATH", help="image or folder to translate, for an image-to-image generator (pix2pix, srgan)"
+    )
+    walk = parser.add_argument_group("latent space")
+    walk.add_argument("--interpolate", type=int, metavar="STEPS", help="walk between random latent points in STEPS steps")
+    walk.add_argument("--rows", type=int, default=8, help="paths drawn by --interpolate")
+    walk.add_argument("--method", choices=latent_space.METHODS, default="slerp", help="interpolation")
+    walk.add_argument(
+        "--arithmetic",
+        metavar="EXPR",
+        help='e.g. "3,17 - 5 + 11": mean latent vectors of grid samples (0-based, row by row), added and subtracted',
+    )
+    return parser
+
+
+def _plain(args, generator) -> tuple[np.ndarray, int | None]:
+    """Samples for a plain run, and the grid's rows (one per class for a conditional generator)."""
+    if not is_conditional(generator) or args.label is not None:
+        return sample(generator, args.n, args.seed, labels=args.label), None
+    classes = _num_classes(generator)
+    latent, labels = class_grid(latent_vectors(args.n, generator.inputs[0].shape[-1], args.seed), classes)
+    return latent_space.render(generator, latent, labels), classes
+
+
+def _interpolate(args, generator) -> str:
+    labels = args.label
+    if is_conditional(generator) and labels is None:
+        labels = np.arange(args.rows) % _num_classes(generator)  # each path its own class
+    options = dict(rows=args.rows, steps=args.interpolate, seed=args.seed, method=args.method, labels=labels)
+    if Path(args.out).suffix.lower() == ".gif":
+        return latent_space.save_interpolation_gif(args.out, generator, **options)
+    return latent_space.save_interpolation_grid(args.out, generator, **options)
+
+
+def _arithmetic(args, generator) -> str:
+    if is_conditional(generator) and args.label is None:
+        raise ValueError("--arithmetic on a conditional generator needs --label (the class of the grid it indexes)")
+    candidates = latent_vectors(args.n, generator.inputs[0].shape[-1], args.seed)
+    means, result = latent_space.arithmetic_from_indices(candidates, args.arithmetic)
+    images = latent_space.render(generator, np.concatenate([means, result[None]]), args.label)
+    return visualization.save_image_grid(images, args.out, rows=1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.n < 1:
+            raise ValueError(f"-n must be a positive number of samples, got {args.n}")
+        if args.interpolate is not None and args.arithmetic is not None:
+            raise ValueError("choose one of --interpolate and --arithmetic")
+        generator = load_generator(args.generator)
+        _check_label(generator, args.label)
+        if args.input is not None:
+            path, count = translate_path(generator, args.input, args.out)
+            what = f"{count} translated images"
+        elif takes_images(generator):
+            raise ValueError(f"{generator.name!r} translates images; give them with --input IMAGE_OR_FOLDER")
+        elif args.interpolate is not None:
+            path = _interpolate(args, generator)
+            what = f"{args.rows} interpolation paths of {args.interpolate} steps"
+        elif args.arithmetic is not None:
+            path = _arithmetic(args, generator)
+            what = f"the group means of {args.arithmetic!r} and their result (last)"
+        else:
+            samples, rows = _plain(args, generator)
+            path = write_samples(samples, args.out, rows=rows)
+            what = f"{len(samples)} samples" + (", one row per class" if rows else "")
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {what} to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
