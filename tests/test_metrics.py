@@ -282,7 +282,9 @@ STD = 0.02
 
 def test_mode_statistics_samples_on_every_mode():
     stats = mode_statistics(np.repeat(RING, 10, axis=0), RING, STD)
-    assert stats == {"modes": 8, "num_modes": 8, "high_quality": 1.0, "reverse_kl": 0.0, "mode_spread": 0.0}
+    assert stats == {
+        "modes": 8, "num_modes": 8, "high_quality": 1.0, "reverse_kl": 0.0, "mode_spread": 0.0, "relative_spread": 0.0
+    }
 
 
 def test_mode_statistics_collapse_onto_one_mode():
@@ -298,6 +300,7 @@ def test_mode_statistics_samples_far_from_every_mode():
     assert stats["high_quality"] == 0.0
     assert stats["reverse_kl"] == math.inf
     assert math.isnan(stats["mode_spread"])
+    assert math.isnan(stats["relative_spread"])
 
 
 def test_mode_statistics_hand_built_mix():
@@ -318,6 +321,7 @@ def test_mode_statistics_hand_built_mix():
     # Every high-quality sample sits 2 std off its mode along one axis: a squared offset
     # of (2 std)^2 over 2 coordinates, so sqrt(2) std; the two 3.5 std samples do not count.
     assert stats["mode_spread"] == pytest.approx(math.sqrt(2) * STD)
+    assert stats["relative_spread"] == pytest.approx(math.sqrt(2) / 0.974396, rel=1e-6)
 
 
 def test_mode_spread_of_the_mixture_itself_and_of_shrunk_modes():
@@ -333,6 +337,52 @@ def test_mode_spread_of_the_mixture_itself_and_of_shrunk_modes():
     shrunk = mode_statistics(centres + 0.5 * noise, RING, STD)
     assert shrunk["high_quality"] > 0.999
     assert shrunk["mode_spread"] == pytest.approx(0.5 * STD, rel=0.005)
+
+
+def test_truncated_gaussian_rms_closed_forms():
+    # 2-D: ||x||^2 ~ Exp(mean 2), so E[||x||^2 | ||x|| <= 3] / 2 = 1 - 4.5 e^-4.5 / (1 - e^-4.5).
+    two_d = math.sqrt(1.0 - 4.5 * math.exp(-4.5) / (1.0 - math.exp(-4.5)))
+    assert metrics.truncated_gaussian_rms(2, 3.0) == pytest.approx(two_d, rel=1e-12)
+    assert two_d == pytest.approx(0.9744, abs=5e-5)
+    # 1-D: E[x^2 | |x| <= 3] = 1 - 2 * 3 phi(3) / (2 Phi(3) - 1), phi and Phi the normal density and CDF.
+    phi = math.exp(-4.5) / math.sqrt(2.0 * math.pi)
+    one_d = math.sqrt(1.0 - 6.0 * phi / math.erf(3.0 / math.sqrt(2.0)))
+    assert metrics.truncated_gaussian_rms(1, 3.0) == pytest.approx(one_d, rel=1e-12)
+    # A radius far out cuts nothing (per-coordinate RMS 1); a tiny one leaves points spread evenly
+    # in a 2-D disc of radius r, whose per-coordinate mean square is r^2 / 4.
+    assert metrics.truncated_gaussian_rms(2, 12.0) == pytest.approx(1.0, abs=1e-12)
+    assert metrics.truncated_gaussian_rms(2, 0.01) == pytest.approx(0.005, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    "dim, num_stds, message", [(0, 3.0, "dim must be a positive integer"), (2, 0.0, "num_stds must be > 0")]
+)
+def test_truncated_gaussian_rms_rejects_bad_arguments(dim, num_stds, message):
+    with pytest.raises(ValueError, match=message):
+        metrics.truncated_gaussian_rms(dim, num_stds)
+
+
+@pytest.mark.parametrize("std", [0.01, 0.05])
+def test_relative_spread_of_the_mixture_is_one_and_of_halved_modes_one_half(std):
+    # 200,000 draws, about 98.9% of them high quality: the relative standard error of the spread
+    # is about sqrt(Var(r^2) / n) / (2 E[r^2]) < 0.2%, so 1% is five standard errors.
+    rng = np.random.default_rng(1)
+    modes = RING * std / STD  # the same ring drawn at another scale: the figure has no units
+    centres = modes[rng.integers(0, 8, 200_000)]
+    noise = rng.normal(0.0, std, centres.shape)
+    assert mode_statistics(centres + noise, modes, std)["relative_spread"] == pytest.approx(1.0, abs=0.01)
+    # The same draws cut at 3 std, then pulled halfway to their modes: exactly half the mixture's
+    # truncated spread, so 0.5.
+    inside = np.sum(noise**2, axis=1) <= (3.0 * std) ** 2
+    halved = mode_statistics(centres[inside] + 0.5 * noise[inside], modes, std)
+    assert halved["high_quality"] == 1.0
+    assert halved["relative_spread"] == pytest.approx(0.5, abs=0.005)
+    # Every draw halved, tails included: the high-quality radius now reaches 6 std of the original
+    # noise, which keeps all of it, so 0.5 * 1 / 0.9744 = 0.513.
+    everything_halved = mode_statistics(centres + 0.5 * noise, modes, std)
+    assert everything_halved["relative_spread"] == pytest.approx(0.5 / 0.974396, abs=0.005)
+    # Samples exactly on the centres have no spread.
+    assert mode_statistics(centres, modes, std)["relative_spread"] == 0.0
 
 
 def test_mode_statistics_rejects_mismatched_dimensions():

@@ -5,6 +5,8 @@ does its arithmetic in float64 with numpy only. Producing the features (an Incep
 a small classifier, the raw points of a toy mixture) is a separate, swappable step.
 """
 
+import math
+
 import numpy as np
 
 # Rows of the query set per block of pairwise distances: 1024 x 10,000 float64 is 80 MiB,
@@ -365,6 +367,11 @@ def mode_statistics(samples, modes, std, num_stds=3.0) -> dict:
     std^2 is chi-squared with 2 degrees of freedom, truncated at 9); a generator whose modes
     are too narrow scores less. It is NaN when no sample is high quality.
 
+    ``relative_spread`` is the same figure over what the mixture's own samples score:
+    ``mode_spread / (std * truncated_gaussian_rms(D, num_stds))``, so draws of the mixture
+    score 1.0, modes drawn at half their width 0.5 and samples on the centres 0, whatever
+    the mixture's std.
+
     Args:
         samples: Generated points, shape (N, D) (D = 2 for the usual benchmarks), N >= 1.
         modes: Mixture means, shape (M, D).
@@ -375,7 +382,8 @@ def mode_statistics(samples, modes, std, num_stds=3.0) -> dict:
         {"modes": int captured modes, "num_modes": int M,
          "high_quality": float fraction of high-quality samples in [0, 1],
          "reverse_kl": float in [0, log M], or inf when no sample is high quality,
-         "mode_spread": float in [0, num_stds * std], or NaN when no sample is high quality}.
+         "mode_spread": float in [0, num_stds * std], or NaN when no sample is high quality,
+         "relative_spread": float >= 0, mode_spread over the mixture's own, or NaN likewise}.
 
     Raises:
         ValueError: On non-2-D inputs, NaN/inf, mismatched dimensions, or std/num_stds <= 0.
@@ -401,13 +409,48 @@ def mode_statistics(samples, modes, std, num_stds=3.0) -> dict:
     else:
         p_gen = counts[counts > 0] / num_high_quality
         reverse_kl = float(np.sum(p_gen * np.log(p_gen * num_modes)))
-    mode_spread = (
-        float(np.sqrt(nearest_sq[high_quality].mean() / samples.shape[1])) if num_high_quality else float("nan")
-    )
+    dim = samples.shape[1]
+    mode_spread = float(np.sqrt(nearest_sq[high_quality].mean() / dim)) if num_high_quality else float("nan")
     return {
         "modes": int(np.count_nonzero(counts)),
         "num_modes": int(num_modes),
         "high_quality": num_high_quality / samples.shape[0],
         "reverse_kl": reverse_kl,
         "mode_spread": mode_spread,
+        "relative_spread": mode_spread / (std * truncated_gaussian_rms(dim, num_stds)),
     }
+
+
+def _regularized_lower_gamma(a: float, x: float) -> float:
+    """P(a, x) = gamma(a, x) / Gamma(a), by its power series (exact to round-off for x up to ~100)."""
+    if x <= 0.0:
+        return 0.0
+    term = total = 1.0 / a
+    n = 0
+    while term > total * 1e-17:
+        n += 1
+        term *= x / (a + n)
+        total += term
+    return total * math.exp(a * math.log(x) - x - math.lgamma(a))
+
+
+def truncated_gaussian_rms(dim: int, num_stds: float = 3.0) -> float:
+    """Per-coordinate RMS of a standard D-dimensional Gaussian cut to the ball of radius num_stds.
+
+    ||x||^2 is chi-squared with D degrees of freedom, and E[chi2_D | chi2_D <= c] =
+    D * P(D/2 + 1, c/2) / P(D/2, c/2), with P the regularized lower incomplete gamma
+    function, so the per-coordinate mean square is P(D/2 + 1, c/2) / P(D/2, c/2) at
+    c = num_stds^2. It is what ``mode_statistics``'s ``mode_spread`` gives, in units of
+    std, for samples of the mixture itself (the protocol keeps only those within
+    num_stds * std of a mode).
+
+    Example:
+        >>> round(truncated_gaussian_rms(2, 3.0), 4)  # sqrt(1 - 4.5 e^-4.5 / (1 - e^-4.5))
+        0.9744
+    """
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
+        raise ValueError(f"dim must be a positive integer; got {dim!r}")
+    if not num_stds > 0:
+        raise ValueError(f"num_stds must be > 0; got {num_stds}")
+    half_sq = 0.5 * float(num_stds) ** 2
+    return math.sqrt(_regularized_lower_gamma(dim / 2 + 1, half_sq) / _regularized_lower_gamma(dim / 2, half_sq))
