@@ -16,6 +16,16 @@ The policies, with the paper's ranges:
   filled with zeros.
 - ``cutout``: a square of half the side set to zero.
 
+Beside them, the pixel-blitting transformations of adaptive discriminator
+augmentation (Karras et al. 2020, ``keras_gan.training.ada``), each of which
+only moves pixels, so images stay in [-1, 1]:
+
+- :func:`x_flip`: a left-right mirror for half of the images;
+- :func:`rotate90`: a rotation by 0, 90, 180 or 270 degrees, one of the four
+  at random per image (square images only);
+- :func:`integer_translation`: a shift by whole pixels, up to 1/8 of the
+  side, with the border filled by reflection rather than zeros.
+
 Example:
     >>> seed = keras.random.SeedGenerator(0)
     >>> augmented = diff_augment(images, "color,translation,cutout", seed)  # doctest: +SKIP
@@ -53,11 +63,31 @@ def contrast(x, seed=None):
     return (x - mean) * _per_example(x, seed, 0.5, 1.5) + mean
 
 
-def _shift_matrices(shifts, size, dtype):
+def _reflect(index, size: int):
+    """Maps indices outside ``[0, size)`` back inside by mirroring at the edges (-1 -> 1, size -> size - 2)."""
+    period = max(2 * (size - 1), 1)
+    index = ops.abs(index) % period
+    return ops.where(index >= size, period - index, index)
+
+
+def _shift_matrices(shifts, size, dtype, reflect: bool = False):
     # Row i of example b picks source index i - shift[b]; tf.one_hot gives an
-    # all-zero row for an index outside [0, size), which is the zero padding.
+    # all-zero row for an index outside [0, size), which is the zero padding,
+    # unless that index is mirrored back inside first.
     source = ops.arange(size)[None, :] - shifts[:, None]
+    if reflect:
+        source = _reflect(source, size)
     return tf.one_hot(source, size, dtype=dtype)
+
+
+def _shift(x, ratio: float, seed, reflect: bool):
+    height, width = x.shape[1], x.shape[2]
+    max_dy, max_dx = int(height * ratio + 0.5), int(width * ratio + 0.5)
+    batch = ops.shape(x)[0]
+    dy = keras.random.randint((batch,), -max_dy, max_dy + 1, seed=seed)
+    dx = keras.random.randint((batch,), -max_dx, max_dx + 1, seed=seed)
+    x = ops.einsum("bij,bjwc->biwc", _shift_matrices(dy, height, x.dtype, reflect), x)
+    return ops.einsum("bkj,bijc->bikc", _shift_matrices(dx, width, x.dtype, reflect), x)
 
 
 def translation(x, ratio: float = 0.125, seed=None):
@@ -66,13 +96,51 @@ def translation(x, ratio: float = 0.125, seed=None):
     The shift is a product with one-hot shift matrices, so the gradient with
     respect to ``x`` is exact.
     """
+    return _shift(x, ratio, seed, reflect=False)
+
+
+def integer_translation(x, ratio: float = 0.125, seed=None):
+    """Shifts each image by whole pixels, up to ``ratio`` of its side, the border mirrored.
+
+    ADA's integer translation: unlike :func:`translation`'s zeros, the
+    mirrored border holds only values the image already has, so the
+    discriminator gets no new kind of pixel to tell augmented images by.
+    The gradient with respect to ``x`` is exact (one-hot shift matrices).
+    """
+    return _shift(x, ratio, seed, reflect=True)
+
+
+def _per_example_choice(x, seed, choices: int):
+    """One integer in ``[0, choices)`` per example, shaped to broadcast over ``x``."""
+    shape = (ops.shape(x)[0],) + (1,) * (len(x.shape) - 1)
+    return keras.random.randint(shape, 0, choices, seed=seed)
+
+
+def x_flip(x, seed=None):
+    """Mirrors each image left-right with probability 1/2.
+
+    Half, not all: were every image mirrored, the mirrored digits would be
+    the distribution the discriminator learns, and the generator would copy it.
+    """
+    flip = ops.equal(_per_example_choice(x, seed, 2), 1)
+    return ops.where(flip, ops.flip(x, axis=2), x)
+
+
+def rotate90(x, seed=None):
+    """Rotates each square image by 0, 90, 180 or 270 degrees, each with probability 1/4.
+
+    Raises:
+        ValueError: for images that are not square, whose quarter turns
+            would change their shape.
+    """
     height, width = x.shape[1], x.shape[2]
-    max_dy, max_dx = int(height * ratio + 0.5), int(width * ratio + 0.5)
-    batch = ops.shape(x)[0]
-    dy = keras.random.randint((batch,), -max_dy, max_dy + 1, seed=seed)
-    dx = keras.random.randint((batch,), -max_dx, max_dx + 1, seed=seed)
-    x = ops.einsum("bij,bjwc->biwc", _shift_matrices(dy, height, x.dtype), x)
-    return ops.einsum("bkj,bijc->bikc", _shift_matrices(dx, width, x.dtype), x)
+    if height != width:
+        raise ValueError(f"rotate90 needs square images; got images of shape {tuple(x.shape[1:])}")
+    turns = _per_example_choice(x, seed, 4)
+    rotated = x
+    for k in (1, 2, 3):
+        rotated = ops.where(ops.equal(turns, k), ops.rot90(x, k=k, axes=(1, 2)), rotated)
+    return rotated
 
 
 def cutout(x, ratio: float = 0.5, seed=None):

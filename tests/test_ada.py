@@ -1,0 +1,259 @@
+"""Adaptive discriminator augmentation: the pixel-blitting transformations, the layer, the controller."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_gan.training import ada, augment
+
+
+def numpy(x):
+    return keras.ops.convert_to_numpy(x)
+
+
+def distinct_images(n, size=8, channels=1):
+    """``n`` copies of one image whose pixels are all different, spread over [-1, 1]."""
+    image = np.linspace(-1.0, 1.0, size * size * channels, dtype="float32").reshape(size, size, channels)
+    return np.repeat(image[None], n, axis=0)
+
+
+def stub_discriminator(shape=(4, 4, 1)):
+    """A discriminator whose output is the image's mean pixel: known for constant images."""
+    return keras.Sequential([keras.Input(shape), keras.layers.GlobalAveragePooling2D()], name="stub")
+
+
+# ----------------------------------------------------------------- transformations
+
+
+@pytest.mark.parametrize("name", sorted(ada.AUGMENTATIONS))
+def test_every_ada_augmentation_keeps_the_shape_and_the_range(name):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1.0, 1.0, size=(32, 12, 12, 3)).astype("float32")
+    x[:, 0, 0, :], x[:, -1, -1, :] = -1.0, 1.0  # the range's ends themselves
+    y = numpy(ada.AUGMENTATIONS[name](tf.constant(x), seed=keras.random.SeedGenerator(1)))
+    assert y.shape == x.shape
+    assert y.min() >= -1.0 and y.max() <= 1.0
+
+
+def test_x_flip_mirrors_about_half_of_the_images_and_leaves_the_rest():
+    x = distinct_images(64)
+    y = numpy(augment.x_flip(tf.constant(x), seed=keras.random.SeedGenerator(3)))
+    flipped = np.array([np.array_equal(out, x[0, :, ::-1]) for out in y])
+    kept = np.array([np.array_equal(out, x[0]) for out in y])
+    assert np.all(flipped ^ kept)
+    assert 16 <= flipped.sum() <= 48
+
+
+def test_rotate90_turns_each_image_by_one_of_the_four_quarter_turns():
+    x = distinct_images(64)
+    y = numpy(augment.rotate90(tf.constant(x), seed=keras.random.SeedGenerator(4)))
+    turns = [np.rot90(x[0], k, axes=(0, 1)) for k in range(4)]
+    which = [[k for k in range(4) if np.array_equal(out, turns[k])] for out in y]
+    assert all(len(k) == 1 for k in which)
+    counts = np.bincount([k[0] for k in which], minlength=4)
+    assert counts.min() >= 6  # 16 expected of each
+
+
+def test_rotate90_refuses_images_that_are_not_square():
+    with pytest.raises(ValueError, match=r"rotate90 needs square images; got images of shape \(8, 6, 1\)"):
+        augment.rotate90(tf.zeros((2, 8, 6, 1)), seed=keras.random.SeedGenerator(0))
+
+
+def test_integer_translation_shifts_by_whole_pixels_with_a_mirrored_border():
+    x = distinct_images(64)
+    y = numpy(augment.integer_translation(tf.constant(x), ratio=0.25, seed=keras.random.SeedGenerator(5)))
+    margin = 2  # a quarter of 8 pixels
+    padded = np.pad(x[0], ((margin, margin), (margin, margin), (0, 0)), mode="reflect")
+    shifts = {
+        (dy, dx): padded[margin - dy : margin - dy + 8, margin - dx : margin - dx + 8]
+        for dy in range(-margin, margin + 1)
+        for dx in range(-margin, margin + 1)
+    }
+    found = [[shift for shift, image in shifts.items() if np.array_equal(out, image)] for out in y]
+    assert all(len(match) == 1 for match in found)
+    assert len({match[0] for match in found}) > 10  # of the 25 shifts
+    # By hand: the row [a, b, c, ...] shifted right by one becomes [b, a, b, c, ...].
+    assert any(np.array_equal(out[:, :3], x[0][:, [1, 0, 1]]) for out in y)
+
+
+@pytest.mark.parametrize("transform", [augment.x_flip, augment.rotate90])
+def test_mirror_and_quarter_turns_pass_every_pixels_gradient_once(transform):
+    x = tf.constant(distinct_images(16))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.reduce_sum(transform(x, seed=keras.random.SeedGenerator(6)))
+    np.testing.assert_array_equal(numpy(tape.gradient(total, x)), np.ones_like(x))
+
+
+def test_integer_translation_sends_the_gradient_to_the_pixels_it_copied():
+    x = tf.constant(distinct_images(16))
+    weights = tf.constant(np.random.default_rng(7).normal(size=x.shape).astype("float32"))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.reduce_sum(weights * augment.integer_translation(x, seed=keras.random.SeedGenerator(8)))
+    grads = numpy(tape.gradient(total, x))
+    # A sum of each output pixel's weight over the source pixels: the totals agree.
+    np.testing.assert_allclose(grads.sum(axis=(1, 2, 3)), numpy(weights).sum(axis=(1, 2, 3)), rtol=1e-5)
+
+
+# ----------------------------------------------------------------- the layer
+
+
+def test_with_p_zero_the_layer_is_the_identity_in_training():
+    layer = ada.AdaptiveAugment(augmentations="xflip,rotate90,xint,cutout", seed=0)
+    x = np.random.default_rng(0).uniform(-1, 1, (16, 8, 8, 1)).astype("float32")
+    np.testing.assert_array_equal(numpy(layer(x, training=True)), x)
+
+
+def test_outside_training_the_layer_passes_images_through_even_at_p_one():
+    layer = ada.AdaptiveAugment(augmentations="cutout", initial_probability=1.0, seed=0)
+    x = np.ones((16, 8, 8, 1), "float32")
+    np.testing.assert_array_equal(numpy(layer(x)), x)
+    np.testing.assert_array_equal(numpy(layer(x, training=False)), x)
+
+
+def test_with_p_one_every_augmentation_applies_to_every_image():
+    layer = ada.AdaptiveAugment(augmentations="cutout,translation", initial_probability=1.0, seed=0)
+    y = numpy(layer(np.ones((64, 8, 8, 1), "float32"), training=True))
+    # Cutout blanks a square of side 4 whose centre lies inside the image, so at least 2 x 2 of it
+    # stays inside; the translation's zero fill can only add zeros.
+    assert ((y == 0).sum(axis=(1, 2, 3)) >= 4).all()
+
+
+def test_each_image_draws_whether_an_augmentation_applies():
+    layer = ada.AdaptiveAugment(augmentations="cutout", initial_probability=0.5, seed=0)
+    y = numpy(layer(np.ones((400, 8, 8, 1), "float32"), training=True))
+    changed = (y == 0).any(axis=(1, 2, 3)).mean()
+    assert 0.4 < changed < 0.6  # binomial(400, 0.5): standard deviation 0.025
+
+
+def test_the_layer_keeps_the_range_with_every_augmentation_at_p_one():
+    layer = ada.AdaptiveAugment(augmentations=list(ada.AUGMENTATIONS), initial_probability=1.0, seed=2)
+    x = np.random.default_rng(1).uniform(-1, 1, (32, 8, 8, 3)).astype("float32")
+    y = numpy(layer(x, training=True))
+    assert y.shape == x.shape and y.min() >= -1 and y.max() <= 1
+    assert not np.array_equal(y, x)
+
+
+# ----------------------------------------------------------------- the controller
+
+
+@pytest.mark.parametrize(
+    "p, overfitting, images, expected",
+    [
+        (0.5, 0.9, 128, 0.6),  # overconfident: up by 128 / 1280
+        (0.5, 0.2, 128, 0.4),  # not: down by as much
+        (0.5, 0.6, 128, 0.5),  # on target: unchanged
+        (0.95, 1.0, 128, 1.0),  # clipped at 1
+        (0.05, -1.0, 128, 0.0),  # clipped at 0
+        (0.5, 0.7, 64, 0.55),  # the step is proportional to the images measured
+    ],
+)
+def test_adjusted_probability_by_hand(p, overfitting, images, expected):
+    value = ada.adjusted_probability(p, overfitting, 0.6, images, 1280)
+    assert float(value) == pytest.approx(expected, abs=1e-6)
+
+
+def run_controller(layer, discriminator, real, steps):
+    """``steps`` discriminator updates' worth of the ADA loop; returns p after each."""
+    history = []
+    for _ in range(steps):
+        layer.update(discriminator(layer(real, training=True)))
+        history.append(float(layer.probability.numpy()))
+    return history
+
+
+def test_p_rises_when_the_discriminator_is_overconfident_on_real_data():
+    # Every real image scores +0.5 (its mean pixel, which the augmentations keep): r_t = 1 > 0.6.
+    layer = ada.AdaptiveAugment(target=0.6, interval=4, ramp_images=320, seed=0)
+    history = run_controller(layer, stub_discriminator(), np.full((8, 4, 4, 1), 0.5, "float32"), 12)
+    # Adjusted on every 4th batch only, by 4 batches x 8 images / 320 = 0.1.
+    np.testing.assert_allclose(history, [0, 0, 0, 0.1, 0.1, 0.1, 0.1, 0.2, 0.2, 0.2, 0.2, 0.3], atol=1e-6)
+    assert float(layer.overfitting.numpy()) == 1.0
+
+
+def test_p_falls_when_the_discriminator_is_not_overconfident():
+    # Half the real images score +0.5, half -0.5: r_t = 0 < 0.6.
+    real = np.concatenate([np.full((4, 4, 4, 1), 0.5), np.full((4, 4, 4, 1), -0.5)]).astype("float32")
+    layer = ada.AdaptiveAugment(target=0.6, interval=4, ramp_images=320, initial_probability=0.25, seed=0)
+    history = run_controller(layer, stub_discriminator(), real, 12)
+    np.testing.assert_allclose(history, [0.25] * 3 + [0.15] * 4 + [0.05] * 4 + [0.0], atol=1e-6)
+    assert float(layer.overfitting.numpy()) == 0.0
+
+
+def test_r_t_is_the_mean_sign_per_image_over_the_interval():
+    layer = ada.AdaptiveAugment(target=0.6, interval=2, ramp_images=1000)
+    layer.update(np.array([[3.0], [2.0], [1.0], [-1.0]]))  # signs +1 +1 +1 -1
+    # A PatchGAN map per image: image 0 real on 3 of its 4 patches (mean sign 0.5), image 1 on all 4.
+    layer.update(np.array([[1.0, 1.0, 1.0, -2.0], [1.0, 1.0, 1.0, 1.0]]).reshape(2, 2, 2, 1))
+    assert float(layer.overfitting.numpy()) == pytest.approx((1 + 1 + 1 - 1 + 0.5 + 1) / 6)
+    assert float(layer.probability.numpy()) == pytest.approx(0.0)  # r_t < target: stays at the floor
+
+
+def test_the_controller_runs_inside_a_compiled_function():
+    layer = ada.AdaptiveAugment(target=0.6, interval=2, ramp_images=160, seed=0)
+    discriminator = stub_discriminator()
+
+    @tf.function
+    def step(real):
+        layer.update(discriminator(layer(real, training=True)))
+
+    real = tf.constant(np.full((8, 4, 4, 1), 0.5, "float32"))
+    for _ in range(6):
+        step(real)
+    assert float(layer.probability.numpy()) == pytest.approx(0.3)  # 3 adjustments of 16 / 160
+
+
+def test_p_and_the_running_sums_are_restored_from_saved_weights(tmp_path):
+    def model():
+        layer = ada.AdaptiveAugment(target=0.6, interval=4, ramp_images=320, seed=0, name="ada")
+        inputs = keras.Input((4, 4, 1))
+        return keras.Model(inputs, stub_discriminator()(layer(inputs))), layer
+
+    real = np.full((8, 4, 4, 1), 0.5, "float32")
+    trained, layer = model()
+    run_controller(layer, trained.layers[-1], real, 6)  # p = 0.1, two batches into the next interval
+    path = str(tmp_path / "ada.weights.h5")
+    trained.save_weights(path)
+    resumed, fresh = model()
+    assert float(fresh.probability.numpy()) == 0.0
+    resumed.load_weights(path)
+    assert float(fresh.probability.numpy()) == pytest.approx(0.1)
+    # The interval goes on where it stopped: two more batches complete it.
+    assert run_controller(fresh, resumed.layers[-1], real, 2) == pytest.approx([0.1, 0.2])
+
+
+def test_the_layer_adds_no_trainable_weight():
+    layer = ada.AdaptiveAugment()
+    assert layer.trainable_weights == []
+    assert {w.name for w in layer.non_trainable_weights} >= {"probability", "overfitting"}
+
+
+def test_get_config_rebuilds_the_same_layer():
+    layer = ada.AdaptiveAugment(target=0.7, augmentations=["xflip", "cutout"], interval=2, ramp_images=1000,
+                                initial_probability=0.2)
+    twin = ada.AdaptiveAugment.from_config(layer.get_config())
+    assert (twin.target, twin.augmentations, twin.interval, twin.ramp_images) == (0.7, ("xflip", "cutout"), 2, 1000)
+    assert float(twin.probability.numpy()) == pytest.approx(0.2)
+
+
+VALID = "xflip, rotate90, xint, translation, cutout"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"target": 1.0}, "the ADA target must be a number in (0, 1), e.g. 0.6; got 1.0"),
+        ({"target": "0.6"}, "the ADA target must be a number in (0, 1), e.g. 0.6; got '0.6'"),
+        ({"augmentations": "xflip,colour"}, f"unknown ADA augmentation 'colour'; valid: {VALID}"),
+        ({"augmentations": ""}, f"no ADA augmentation given; valid: {VALID}"),
+        ({"interval": 0}, "the ADA interval must be a positive integer, got 0"),
+        ({"ramp_images": 2.5}, "the ADA ramp_images must be a positive integer, got 2.5"),
+        ({"initial_probability": 1.5}, "the ADA initial_probability must lie in [0, 1], got 1.5"),
+    ],
+)
+def test_bad_settings_are_refused_by_name(kwargs, message):
+    with pytest.raises(ValueError) as error:
+        ada.AdaptiveAugment(**kwargs)
+    assert str(error.value) == message
