@@ -1,7 +1,8 @@
-"""``python -m keras_gan.generate GENERATOR.keras``: draw samples from a saved generator.
+"""``python -m keras_gan.generate RUN_DIR``: draw samples from a saved generator.
 
-Writes a PNG grid for images (or a scatter plot for 2-D points), or, when
-``--out`` ends in ``.npy``, the raw samples in data space.
+It takes a run directory or a ``.keras`` generator file. It writes a PNG
+grid for images (or a scatter plot for 2-D points), or, when ``--out`` ends
+in ``.npy``, the raw samples in data space; any other suffix is refused.
 
 A conditional generator (two inputs, ``[z, label]``) draws one row per class,
 or only the class ``--label`` names. ``--interpolate STEPS`` walks the latent
@@ -21,7 +22,6 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ start-up chatter; exceptions still surface
 
-import argparse  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 
 from keras_gan import latent as latent_space  # noqa: E402
 from keras_gan import visualization  # noqa: E402
+from keras_gan.cli import parsers  # noqa: E402
 from keras_gan.models.conditional import class_grid, is_conditional, num_classes_of  # noqa: E402
 from keras_gan.models.gan import latent_vectors  # noqa: E402
 from keras_gan.models.paired import takes_images, translate_path  # noqa: E402
@@ -38,10 +39,17 @@ from keras_gan.models.paired import takes_images, translate_path  # noqa: E402
 def load_generator(path: str | os.PathLike) -> keras.Model:
     """Opens a saved generator with Keras's ``safe_mode`` on (no code is unpickled).
 
+    Args:
+        path: a ``.keras`` file, or a run directory (its ``generator.keras``).
+
     Raises:
         ValueError: when the file is missing or is not a Keras model.
     """
     path = Path(path)
+    if path.is_dir():
+        if not (path / "generator.keras").is_file():
+            raise ValueError(f"{path} is a directory without generator.keras (not a finished keras_gan run)")
+        path = path / "generator.keras"
     if not path.is_file():
         raise ValueError(f"no generator file at {path}")
     try:
@@ -98,32 +106,6 @@ def write_samples(samples: np.ndarray, out: str | os.PathLike, rows: int | None 
     return visualization.save_samples(samples, out, rows=rows)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m keras_gan.generate",
-        description="Draw samples from a saved generator (generator.keras in a run directory).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    parser.add_argument("generator", help="path of a .keras generator file")
-    parser.add_argument("-n", type=int, default=64, help="number of samples (for --arithmetic: the grid indexed)")
-    parser.add_argument("--seed", type=int, default=None, help="seed of the latent vectors")
-    parser.add_argument("--out", default="samples.png", help="PNG grid, or .npy for the raw samples (.gif with --interpolate)")
-    parser.add_argument("--label", type=int, help="class to draw, for a conditional generator (default: one row per class)")
-    parser.add_argument(
-        "--input", metavar="PATH", help="image or folder to translate, for an image-to-image generator (pix2pix, srgan)"
-    )
-    walk = parser.add_argument_group("latent space")
-    walk.add_argument("--interpolate", type=int, metavar="STEPS", help="walk between random latent points in STEPS steps")
-    walk.add_argument("--rows", type=int, default=8, help="paths drawn by --interpolate")
-    walk.add_argument("--method", choices=latent_space.METHODS, default="slerp", help="interpolation")
-    walk.add_argument(
-        "--arithmetic",
-        metavar="EXPR",
-        help='e.g. "3,17 - 5 + 11": mean latent vectors of grid samples (0-based, row by row), added and subtracted',
-    )
-    return parser
-
-
 def _plain(args, generator) -> tuple[np.ndarray, int | None]:
     """Samples for a plain run, and the grid's rows (one per class for a conditional generator)."""
     if not is_conditional(generator) or args.label is not None:
@@ -152,13 +134,29 @@ def _arithmetic(args, generator) -> str:
     return visualization.save_image_grid(images, args.out, rows=1)
 
 
+def check_out(args) -> None:
+    """Refuses an ``--out`` whose suffix the chosen mode does not write, before anything is loaded."""
+    suffix = Path(args.out).suffix.lower()
+    if args.input is not None:
+        allowed, what = (*parsers.SAMPLE_SUFFIXES, ""), ".png, .npy, or a folder (no suffix)"
+    elif args.interpolate is not None:
+        allowed, what = parsers.INTERPOLATION_SUFFIXES, ".png or .gif"
+    elif args.arithmetic is not None:
+        allowed, what = (".png",), ".png"
+    else:
+        allowed, what = parsers.SAMPLE_SUFFIXES, ".png (a grid, or a scatter plot for points) or .npy (raw samples)"
+    if suffix not in allowed:
+        raise ValueError(f"--out {args.out}: this writes {what}, not {suffix or 'a folder'}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parsers.generate_parser().parse_args(argv)
     try:
         if args.n < 1:
             raise ValueError(f"-n must be a positive number of samples, got {args.n}")
         if args.interpolate is not None and args.arithmetic is not None:
             raise ValueError("choose one of --interpolate and --arithmetic")
+        check_out(args)
         generator = load_generator(args.generator)
         _check_label(generator, args.label)
         if args.input is not None:

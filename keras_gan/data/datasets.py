@@ -27,17 +27,13 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-DATASETS = {
-    "mnist-sample": "5,000 MNIST digits shipped with keras_gan (4,000 train / 1,000 test), 28x28x1, no download",
-    "mnist": "MNIST handwritten digits via keras.datasets (60,000 train / 10,000 test), 28x28x1",
-    "fashion_mnist": "Fashion-MNIST clothing via keras.datasets (60,000 train / 10,000 test), 28x28x1",
-    "cifar10": "CIFAR-10 objects via keras.datasets (50,000 train / 10,000 test), 32x32x3",
-    "ring": "2-D points: mixture of 8 Gaussians evenly spaced on the unit circle, std 0.01",
-    "grid": "2-D points: mixture of 25 Gaussians on the grid {-4,-2,0,2,4}^2, std 0.05",
-}
-KERAS_DATASETS = ("mnist", "fashion_mnist", "cifar10")
-SPLITS = ("train", "test", "all")
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+from keras_gan.data import catalog
+
+# Name -> description of the datasets ``load`` reads (the paired ones are keras_gan.data.pairs').
+DATASETS = {name: info.description for name, info in catalog.DATASETS.items() if info.kind != catalog.PAIRS}
+KERAS_DATASETS = catalog.KERAS_DATASETS
+SPLITS = catalog.SPLITS
+IMAGE_EXTENSIONS = catalog.IMAGE_EXTENSIONS
 
 RING_MODES = np.stack(
     [np.cos(2 * np.pi * np.arange(8) / 8), np.sin(2 * np.pi * np.arange(8) / 8)], axis=1

@@ -26,13 +26,11 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
+from keras_gan.data import catalog
 from keras_gan.data import datasets as data
 
-PAIRED_DATASETS = {
-    "mnist-edges": "outline of each digit of the shipped MNIST sample -> the digit (4,000 train / 1,000 test pairs)",
-    "mnist-masked": "digit of the shipped MNIST sample with a grey 12x12 square over it -> the whole digit",
-}
-DIRECTIONS = ("AtoB", "BtoA")
+PAIRED_DATASETS = {name: catalog.DATASETS[name].description for name in catalog.names(catalog.PAIRS)}
+DIRECTIONS = catalog.DIRECTIONS
 MASK_SIDE = 12
 _MODES = {1: "L", 3: "RGB"}
 

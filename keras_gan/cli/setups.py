@@ -1,0 +1,148 @@
+"""Data setups: load what a model family trains on and build its GAN, writing nothing.
+
+Each family in :mod:`keras_gan.cli.families` names one of these as its
+``setup``: :func:`unpaired` (images or points, labelled for a conditional
+GAN), :func:`pairs` ((source, target) images) or :func:`super_resolution`
+(high-resolution images). Each returns a :class:`Prepared`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_gan.cli import families
+from keras_gan.cli.build import build_gan
+from keras_gan.cli.config import TrainConfig
+from keras_gan.data import catalog, pairs as paired_data
+from keras_gan.data import datasets as data
+from keras_gan.models.gan import GAN, steps_per_epoch
+from keras_gan.models.paired import HeldOutScores
+
+
+@dataclasses.dataclass
+class Prepared:
+    """What a run or a resume builds from a config before writing anything.
+
+    Attributes:
+        gan: the compiled GAN (or ``PairedGAN``), untrained.
+        pipeline: the repeating, shuffled training batches.
+        steps: training steps per epoch.
+        kind: the data's kind, ``"image"`` or ``"points"``.
+        modes: a named 2-D mixture's mode centres, else ``None``.
+        grid_inputs: a paired model's fixed sources for the sample grids.
+        callbacks: callbacks the run adds before its directory's own.
+    """
+
+    gan: GAN
+    pipeline: tf.data.Dataset
+    steps: int
+    kind: str
+    modes: np.ndarray | None
+    grid_inputs: np.ndarray | None = None
+    callbacks: list = dataclasses.field(default_factory=list)
+
+
+def unpaired(config: TrainConfig) -> Prepared:
+    """Images or points (with their labels for a family that needs them) and the GAN that imitates them."""
+    family = families.get(config.model)
+    dataset = data.load(
+        config.dataset, image_shape=config.image_shape, seed=config.seed, skip_invalid=config.skip_invalid
+    )
+    if family.labelled and dataset.y is None:
+        raise ValueError(f"model {config.model!r} needs class labels; dataset {config.dataset!r} has none")
+    steps = config.steps_per_epoch or steps_per_epoch(len(dataset.x), config.batch_size)
+    gan = build_gan(config, dataset.sample_shape, total_steps=config.epochs * steps, num_classes=dataset.num_classes)
+    x = check_data_range(dataset.x, gan.generator, rescale=config.rescale)
+    labels = dataset.y if family.labelled else None
+    pipeline = data.make_dataset(x, config.batch_size, y=labels, seed=config.seed).repeat()
+    modes = data.mixture(config.dataset)[0] if config.dataset in data.DATASETS and dataset.kind == "points" else None
+    return Prepared(gan, pipeline, steps, dataset.kind, modes)
+
+
+def pairs(config: TrainConfig) -> Prepared:
+    """(source, target) pairs, and the GAN that translates one into the other.
+
+    A named dataset's held-out pairs are scored after every epoch against
+    the source itself (the identity baseline) and fill the sample grids; a
+    folder has no held-out split, so its grids show training sources.
+    """
+    x, y = paired_data.load_pairs(config.dataset, image_shape=config.image_shape, direction=config.direction)
+    steps = config.steps_per_epoch or steps_per_epoch(len(x), config.batch_size)
+    gan = build_gan(config, y.shape[1:], total_steps=config.epochs * steps)
+    pipeline = data.make_dataset(x, config.batch_size, y=y, seed=config.seed).repeat()
+    if config.dataset not in catalog.DATASETS:
+        return Prepared(gan, pipeline, steps, "image", None, x[: config.samples])
+    sources, targets = paired_data.load_pairs(config.dataset, split="test", image_shape=config.image_shape)
+    scores = []
+    if sources.shape == targets.shape:
+        scores = [_held_out_scores(config, sources, targets, sources, "identity")]
+    return Prepared(gan, pipeline, steps, "image", None, sources[: config.samples], scores)
+
+
+def super_resolution(config: TrainConfig) -> Prepared:
+    """High-resolution images (the GAN downsamples each batch in its step) and a super-resolution GAN.
+
+    A named dataset's held-out images are scored after every epoch against
+    bicubic upsampling and fill the sample grids.
+    """
+    x = data.load(config.dataset, image_shape=config.image_shape, skip_invalid=config.skip_invalid).x
+    steps = config.steps_per_epoch or steps_per_epoch(len(x), config.batch_size)
+    gan = build_gan(config, x.shape[1:], total_steps=config.epochs * steps)
+    pipeline = data.make_dataset(x, config.batch_size, seed=config.seed).repeat()
+    if config.dataset not in catalog.DATASETS:
+        sources = paired_data.super_resolution_pairs(x[: config.samples], config.scale)[0]
+        return Prepared(gan, pipeline, steps, "image", None, sources)
+    test = data.load(config.dataset, split="test", image_shape=config.image_shape).x
+    sources, targets = paired_data.super_resolution_pairs(test, config.scale)
+    baseline = paired_data.upsample_bicubic(sources, config.scale)
+    scores = [_held_out_scores(config, sources, targets, baseline, "bicubic")]
+    return Prepared(gan, pipeline, steps, "image", None, sources[: config.samples], scores)
+
+
+def _held_out_scores(config, sources, targets, baseline, name) -> HeldOutScores:
+    out = Path(config.out)
+    return HeldOutScores(sources, targets, baseline, name, out / "held_out_scores.json", out / "samples" / "held_out.png")
+
+
+def output_range(generator: keras.Model) -> tuple[float, float] | None:
+    """The range the generator's final activation maps into, or None when unbounded."""
+    activation = getattr(generator.layers[-1], "activation", None)
+    return {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(getattr(activation, "__name__", None))
+
+
+def check_data_range(x: np.ndarray, generator: keras.Model, rescale: bool = False) -> np.ndarray:
+    """Warns when ``x`` lies outside what ``generator`` can output; rescales it if asked.
+
+    A tanh generator can only produce [-1, 1]: data in [0, 1] or [0, 255]
+    leaves the discriminator an easy win. With ``rescale``, the data's
+    [min, max] is mapped linearly onto the generator's range.
+
+    Returns:
+        ``x``, or its rescaled copy.
+    """
+    bounds = output_range(generator)
+    if bounds is None or len(x) == 0:
+        return x
+    low, high = float(np.min(x)), float(np.max(x))
+    if bounds[0] <= low and high <= bounds[1]:
+        return x
+    if rescale and high > low:
+        warnings.warn(
+            f"data span [{low:.4g}, {high:.4g}]; rescaled linearly onto the generator's output range "
+            f"[{bounds[0]:g}, {bounds[1]:g}]",
+            stacklevel=2,
+        )
+        scaled = (np.asarray(x, dtype=np.float32) - low) / (high - low)
+        return (bounds[0] + scaled * (bounds[1] - bounds[0])).astype(np.float32)
+    warnings.warn(
+        f"data span [{low:.4g}, {high:.4g}] but the generator's output spans only [{bounds[0]:g}, {bounds[1]:g}]; "
+        "scale the data (keras_gan.data.datasets.scale_images for uint8 pixels) or pass --rescale / rescale=True",
+        stacklevel=2,
+    )
+    return x
