@@ -2,6 +2,7 @@
 
     python benchmarks/mode_collapse.py                      # 5 seeds, ring and grid, both rows
     python benchmarks/mode_collapse.py --seeds 10 --datasets grid --settings recommended
+    python benchmarks/mode_collapse.py --seeds 1 --datasets ring --settings recommended --set ema=0.99
 
 For each dataset, setting and seed it trains with ``keras_gan.train.run`` (a
 complete run directory, as ``python -m keras_gan.train`` writes), draws 2,500
@@ -9,7 +10,10 @@ samples from the saved ``generator.keras`` and applies the VEEGAN/PacGAN
 protocol (``keras_gan.evaluation.metrics.mode_statistics``): a sample is high quality
 within 3 standard deviations of its nearest mode, a mode is captured when it
 is the nearest mode of a high-quality sample, reverse KL between the
-generated and the uniform distribution over modes. It prints a markdown
+generated and the uniform distribution over modes; and the spread within
+the modes, which the protocol does not look at: the high-quality samples'
+RMS distance to their mode over the mixture's own (1.0 for samples of the
+mixture, 0.5 for modes drawn at half their width). It prints a markdown
 table, mean ± standard error over the seeds, beside the published rows
 (Lin et al. 2018, "PacGAN", Table 1, 10 trials), and writes every run's
 numbers to ``--json``.
@@ -22,6 +26,11 @@ Settings:
   size, latent size, number of steps and steps per compiled call, with the non-saturating loss, Adam(2e-4,
   beta_1=0.5) and no stabiliser (no packing, unit scale, penalty, spectral
   norm or EMA): a plain GAN.
+
+``--set KEY=VALUE`` (repeatable) changes one ``TrainConfig`` field of every
+run on top of its setting, e.g. ``--set ema=null --set lr_decay_start=0.5``
+(values are JSON: numbers, ``null``, ``true``, lists); such runs form their
+own rows, labelled with the changes.
 
 One draw of 2,500 samples is itself noisy: at 97% high quality its
 binomial standard error is sqrt(0.97 * 0.03 / 2500) = 0.34 points. So each
@@ -60,7 +69,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the benchmarks' shared helpers sit beside it
+import provenance  # noqa: E402
+
 from keras_gan.data import datasets as data  # noqa: E402
+from keras_gan.evaluation import metrics  # noqa: E402
 from keras_gan.cli import evaluate  # noqa: E402
 from keras_gan.cli import generate  # noqa: E402
 from keras_gan.evaluation import rejection  # noqa: E402
@@ -77,18 +90,44 @@ PUBLISHED = {
 SETTINGS = ("plain", "recommended")
 
 
-def config_for(dataset: str, setting: str, seed: int, out: str) -> TrainConfig:
-    """The training settings of one benchmark run."""
+def config_for(dataset: str, setting: str, seed: int, out: str, changes: dict | None = None) -> TrainConfig:
+    """The training settings of one benchmark run: ``setting``'s, with ``changes`` on top."""
     if setting == "recommended":
-        return TrainConfig.for_dataset(dataset, seed=seed, out=out)
-    if setting == "plain":
-        return TrainConfig.plain_for_dataset(dataset, seed=seed, out=out)
-    raise ValueError(f"unknown setting {setting!r}; valid: {', '.join(SETTINGS)}")
+        config = TrainConfig.for_dataset(dataset, seed=seed, out=out)
+    elif setting == "plain":
+        config = TrainConfig.plain_for_dataset(dataset, seed=seed, out=out)
+    else:
+        raise ValueError(f"unknown setting {setting!r}; valid: {', '.join(SETTINGS)}")
+    fields = {field.name for field in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(changes or {}) - fields)
+    if unknown:
+        raise ValueError(f"unknown TrainConfig field(s) {', '.join(unknown)} in --set; valid: {', '.join(sorted(fields))}")
+    return dataclasses.replace(config, **(changes or {}))
 
 
-def run_one(dataset: str, setting: str, seed: int, runs_dir: Path) -> dict:
+def parse_change(text: str) -> tuple[str, object]:
+    """``"ema=0.99"`` -> ``("ema", 0.99)``: the value is JSON (``null``, ``true``, ``[256, 256]``), else a string."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"--set takes KEY=VALUE, e.g. ema=0.99; got {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def variant_label(setting: str, changes: dict | None) -> str:
+    """The name of a setting with changes, as rows and tables show it: ``"recommended ema=0.99"``."""
+    if not changes:
+        return setting
+    return setting + " " + ",".join(f"{key}={json.dumps(value)}" for key, value in sorted(changes.items()))
+
+
+def run_one(dataset: str, setting: str, seed: int, runs_dir: Path, changes: dict | None = None) -> dict:
     """Trains one GAN and measures its 2,500 samples; returns one result row."""
-    config = config_for(dataset, setting, seed, str(runs_dir / f"{dataset}_{setting}_seed{seed}"))
+    variant = variant_label(setting, changes)
+    folder = f"{dataset}_{variant.replace(' ', '_').replace('=', '-').replace(',', '_')}_seed{seed}"
+    config = config_for(dataset, setting, seed, str(runs_dir / folder), changes)
     config = dataclasses.replace(config, overwrite=True)
     load_before = os.getloadavg()[0]
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -107,6 +146,8 @@ def run_one(dataset: str, setting: str, seed: int, runs_dir: Path) -> dict:
     return {
         "dataset": dataset,
         "setting": setting,
+        "variant": variant,
+        "changes": dict(changes or {}),
         "seed": seed,
         **protocol_figures(stats),
         "train_seconds": result.seconds,
@@ -122,7 +163,26 @@ def run_one(dataset: str, setting: str, seed: int, runs_dir: Path) -> dict:
 
 def protocol_figures(stats: dict) -> dict:
     """The protocol's figures of one ``evaluate.Evaluation`` result, as a result row stores them."""
-    return {"modes": int(stats["modes"]), **{key: stats[key] for key in ("high_quality", "reverse_kl", "mode_spread")}}
+    keys = ("high_quality", "reverse_kl", "mode_spread", "relative_spread")
+    return {"modes": int(stats["modes"]), **{key: stats[key] for key in keys if key in stats}}
+
+
+def relative_spread(stats: dict, dataset: str) -> float | None:
+    """The within-mode spread over the mixture's own (``metrics.mode_statistics``), or None where not measured.
+
+    Rows measured before the figure existed hold ``mode_spread`` only; the
+    ratio follows from it and the mixture's std.
+    """
+    if "relative_spread" in stats:
+        return stats["relative_spread"]
+    if "mode_spread" not in stats:
+        return None
+    return stats["mode_spread"] / (data.mixture(dataset)[1] * metrics.truncated_gaussian_rms(2))
+
+
+def row_variant(row: dict) -> str:
+    """A row's variant: its setting, with the ``--set`` changes it ran with."""
+    return row.get("variant", row["setting"])
 
 
 def drs_statistics(gan, generator, evaluation: evaluate.Evaluation, seed: int) -> dict:
@@ -157,6 +217,9 @@ VIEWS = ("saved", "precise", "drs", "trained")
 def summarize(rows: list[dict], dataset: str, setting: str, view: str = "saved") -> dict | None:
     """Mean ± standard error over the seeds of one view of the runs.
 
+    ``setting`` is a variant label (:func:`variant_label`): a setting with no
+    changes selects the rows that ran without ``--set``.
+
     ``view`` is ``"saved"`` (the samples of the saved ``generator.keras``),
     ``"precise"`` (the same generator on ``PRECISE_SAMPLES`` samples),
     ``"drs"`` (the same generator, rejection-sampled) or ``"trained"`` (the
@@ -166,11 +229,12 @@ def summarize(rows: list[dict], dataset: str, setting: str, view: str = "saved")
         raise ValueError(f"unknown view {view!r}; valid: {', '.join(VIEWS)}")
     drs = view == "drs"
     picked = [
-        r for r in rows if r["dataset"] == dataset and r["setting"] == setting and (view == "saved" or r.get(view))
+        r for r in rows if r["dataset"] == dataset and row_variant(r) == setting and (view == "saved" or r.get(view))
     ]
     if not picked:
         return None
     stats = [r if view == "saved" else r[view] for r in picked]
+    spreads = [relative_spread(r, dataset) for r in stats]
     return {
         "n": len(picked),
         "modes": mean_se([r["modes"] for r in stats]),
@@ -180,6 +244,9 @@ def summarize(rows: list[dict], dataset: str, setting: str, view: str = "saved")
         "min_high_quality": min(100 * r["high_quality"] for r in stats),
         "max_reverse_kl": max(r["reverse_kl"] for r in stats),
         "mode_spread": mean_se([r["mode_spread"] for r in stats]) if all("mode_spread" in r for r in stats) else None,
+        "relative_spread": mean_se(spreads) if None not in spreads else None,
+        "min_relative_spread": min(spreads) if None not in spreads else None,
+        "max_relative_spread": max(spreads) if None not in spreads else None,
         "acceptance": mean_se([100 * r["acceptance"] for r in stats]) if drs else None,
         "drs_seconds": mean_se([r["seconds"] for r in stats]) if drs else None,
         "wall": mean_se([r["wall_seconds"] for r in picked]),
@@ -193,25 +260,44 @@ def _cell(summary: dict | None) -> str:
     if summary is None:
         return "not run"
     (m, m_se), (hq, hq_se), (kl, kl_se) = summary["modes"], summary["high_quality"], summary["reverse_kl"]
-    return f"{m:.1f} ± {m_se:.1f} / {hq:.1f} ± {hq_se:.1f} / {kl:.3f} ± {kl_se:.3f}"
+    spread = "-" if summary["relative_spread"] is None else "{:.2f} ± {:.2f}".format(*summary["relative_spread"])
+    return f"{m:.1f} ± {m_se:.1f} / {hq:.1f} ± {hq_se:.1f} / {kl:.3f} ± {kl_se:.3f} / {spread}"
 
 
 def _spreads(trained: dict, saved: dict) -> str:
-    """'; within-mode std A against the average's B', where both views measured it."""
-    if trained["mode_spread"] is None or saved["mode_spread"] is None:
+    """'; within-mode spread A against the average's B', where both views measured it."""
+    if trained["relative_spread"] is None or saved["relative_spread"] is None:
         return ""
-    return f"; within-mode std {trained['mode_spread'][0]:.3f} against the average's {saved['mode_spread'][0]:.3f}"
+    return (
+        f"; within-mode spread {trained['relative_spread'][0]:.2f} against the average's "
+        f"{saved['relative_spread'][0]:.2f}"
+    )
+
+
+def _variants(rows: list[dict]) -> list[str]:
+    """The settings, then every variant with ``--set`` changes in the order the rows first show it."""
+    variants = list(SETTINGS)
+    for row in rows:
+        if row_variant(row) not in variants:
+            variants.append(row_variant(row))
+    return variants
 
 
 def markdown_table(rows: list[dict], datasets=("ring", "grid")) -> str:
-    """The comparison table: published rows, then this script's rows (mean ± standard error)."""
-    header = "| | " + " | ".join(f"{d}: modes / % HQ / reverse KL" for d in datasets) + " | time per run |"
+    """The comparison table: published rows, then this script's rows (mean ± standard error).
+
+    Each cell is modes / % high quality / reverse KL / within-mode spread
+    (1.0: as wide as the data's modes).
+    """
+    header = "| | " + " | ".join(f"{d}: modes / % HQ / reverse KL / spread" for d in datasets) + " | time per run |"
     lines = [header, "|---" * (len(datasets) + 2) + "|"]
     for name, published in PUBLISHED.items():
         cells = [" / ".join(f"{v:g}" for v in published[d]) for d in datasets]
         lines.append(f"| {name}, 10 trials | " + " | ".join(cells) + " | |")
     labels = {"plain": "GAN, keras_gan (this script)", "recommended": "keras_gan recommended settings"}
-    for setting in SETTINGS:
+    for setting in _variants(rows):
+        base, _, changes = setting.partition(" ")
+        labels.setdefault(setting, f"{labels[base]} with {changes}")
         by_view = {view: {d: summarize(rows, d, setting, view) for d in datasets} for view in VIEWS}
         for view, summaries in by_view.items():
             if not any(summaries.values()):
@@ -245,11 +331,16 @@ def markdown_table(rows: list[dict], datasets=("ring", "grid")) -> str:
 
 def per_seed_table(rows: list[dict]) -> str:
     lines = [
-        "| dataset | setting | seed | modes | % HQ | reverse KL | % HQ of 100,000 | wall s | CPU s | DRS: modes | % HQ | "
-        "reverse KL | % accepted | trained G: modes | % HQ | reverse KL |",
-        "|---" * 16 + "|",
+        "| dataset | setting | seed | modes | % HQ | reverse KL | spread | % HQ of 100,000 | wall s | CPU s | DRS: modes "
+        "| % HQ | reverse KL | % accepted | trained G: modes | % HQ | reverse KL | spread |",
+        "|---" * 18 + "|",
     ]
-    for r in sorted(rows, key=lambda r: (r["dataset"], r["setting"], r["seed"])):
+
+    def spread(stats):
+        value = relative_spread(stats, r["dataset"])
+        return "not measured" if value is None else f"{value:.2f}"
+
+    for r in sorted(rows, key=lambda r: (r["dataset"], row_variant(r), r["seed"])):
         d, t = r.get("drs"), r.get("trained")
         precise = f"{100 * r['precise']['high_quality']:.2f}" if r.get("precise") else "not measured"
         drs = (
@@ -258,12 +349,13 @@ def per_seed_table(rows: list[dict]) -> str:
             else "not run | | |"
         )
         if t:
-            trained = f"{t['modes']} | {100 * t['high_quality']:.1f} | {t['reverse_kl']:.4f}"
+            trained = f"{t['modes']} | {100 * t['high_quality']:.1f} | {t['reverse_kl']:.4f} | {spread(t)}"
         else:  # None: the run had no moving average; absent: a row from before the script scored it
-            trained = "no average | |" if "trained" in r else "not measured | |"
+            trained = "no average | | |" if "trained" in r else "not measured | | |"
         lines.append(
-            f"| {r['dataset']} | {r['setting']} | {r['seed']} | {r['modes']} | {100 * r['high_quality']:.1f} | "
-            f"{r['reverse_kl']:.4f} | {precise} | {r['wall_seconds']:.0f} | {r['cpu_seconds']:.0f} | {drs} | {trained} |"
+            f"| {r['dataset']} | {row_variant(r)} | {r['seed']} | {r['modes']} | {100 * r['high_quality']:.1f} | "
+            f"{r['reverse_kl']:.4f} | {spread(r)} | {precise} | {r['wall_seconds']:.0f} | {r['cpu_seconds']:.0f} | "
+            f"{drs} | {trained} |"
         )
     return "\n".join(lines)
 
@@ -274,10 +366,18 @@ def main(argv=None) -> int:
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--datasets", nargs="+", default=["ring", "grid"], choices=["ring", "grid"])
     parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=SETTINGS)
+    parser.add_argument(
+        "--set", dest="changes", type=parse_change, action="append", default=[], metavar="KEY=VALUE",
+        help="change a TrainConfig field of every run (JSON value, e.g. ema=0.99, ema=null); repeatable",
+    )
     parser.add_argument("--runs-dir", help="where the run directories go (default: a temporary folder, removed)")
     parser.add_argument("--json", default="mode_collapse.json", help="every run's numbers; appended to when it exists")
     args = parser.parse_args(argv)
 
+    changes = dict(args.changes)
+    for dataset in args.datasets:  # a bad --set fails here, before anything is trained or written
+        for setting in args.settings:
+            config_for(dataset, setting, args.first_seed, "out", changes)
     json_path = Path(args.json)
     rows = json.loads(json_path.read_text()) if json_path.is_file() else []
     with tempfile.TemporaryDirectory() as tmp:
@@ -285,8 +385,10 @@ def main(argv=None) -> int:
         for dataset in args.datasets:
             for setting in args.settings:
                 for seed in range(args.first_seed, args.first_seed + args.seeds):
-                    row = run_one(dataset, setting, seed, runs_dir)
-                    rows = [r for r in rows if (r["dataset"], r["setting"], r["seed"]) != (dataset, setting, seed)]
+                    row = run_one(dataset, setting, seed, runs_dir, changes)
+                    row["provenance"] = provenance.record("benchmarks/mode_collapse.py", sys.argv[1:] if argv is None else argv)
+                    key = (dataset, row["variant"], seed)
+                    rows = [r for r in rows if (r["dataset"], row_variant(r), r["seed"]) != key]
                     rows.append(row)
                     json_path.write_text(json.dumps(rows, indent=1))
                     drs = row["drs"]
@@ -295,10 +397,12 @@ def main(argv=None) -> int:
                         f"reverse KL {drs['reverse_kl']:.4f}, {100 * drs['acceptance']:.0f}% accepted"
                     )
                     print(
-                        f"{dataset} {setting} seed {seed}: {row['modes']} modes, {100 * row['high_quality']:.1f}% HQ, "
-                        f"reverse KL {row['reverse_kl']:.4f}, {row['wall_seconds']:.0f} s wall, "
+                        f"{dataset} {row['variant']} seed {seed}: {row['modes']} modes, "
+                        f"{100 * row['high_quality']:.1f}% HQ, reverse KL {row['reverse_kl']:.4f}, "
+                        f"spread {row['relative_spread']:.2f}, {row['wall_seconds']:.0f} s wall, "
                         f"{row['cpu_seconds']:.0f} s CPU, load {row['load_average'][0]:.1f}; "
-                        f"{100 * row['precise']['high_quality']:.2f}% HQ of {PRECISE_SAMPLES:,}; {with_drs}",
+                        f"{100 * row['precise']['high_quality']:.2f}% HQ and spread "
+                        f"{row['precise']['relative_spread']:.3f} of {PRECISE_SAMPLES:,}; {with_drs}",
                         flush=True,
                     )
     print()

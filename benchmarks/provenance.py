@@ -1,0 +1,58 @@
+"""Where a benchmark figure came from: the command, the commit, the machine, the date.
+
+Every results file under ``benchmarks/results/`` carries this record beside
+its raw numbers, so that a figure can be traced to the code and the CPU
+that produced it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def cpu_model() -> str:
+    """The CPU's model name as ``/proc/cpuinfo`` (and ``lscpu``) give it, else what ``platform`` knows."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def commit() -> str:
+    """``git rev-parse HEAD`` of this checkout, with ``+changes`` when tracked files differ from it."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=REPOSITORY, capture_output=True, text=True, check=False)
+
+    head = git("rev-parse", "HEAD")
+    if head.returncode != 0:
+        return "unknown (not a git checkout)"
+    dirty = git("diff", "--quiet", "HEAD", "--", "keras_gan", "benchmarks").returncode != 0
+    return head.stdout.strip() + ("+changes" if dirty else "")
+
+
+def record(script: str, argv: list[str]) -> dict:
+    """The provenance of one benchmark run: command, commit, CPU model, cores, date, load average.
+
+    ``commit`` ends in ``+changes`` when the package or the benchmarks had
+    uncommitted edits, which a published figure must not have.
+    """
+    return {
+        "command": " ".join(["python", script, *argv]),
+        "commit": commit(),
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "load_average": list(os.getloadavg()),
+        "python": sys.version.split()[0],
+    }
