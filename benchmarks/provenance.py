@@ -29,6 +29,13 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def gpus() -> list[str] | None:
+    """The GPUs TensorFlow sees, when the benchmark has loaded it; None when none."""
+    tensorflow = sys.modules.get("tensorflow")
+    found = tensorflow.config.list_physical_devices("GPU") if tensorflow is not None else []
+    return [gpu.name for gpu in found] or None
+
+
 def commit() -> str:
     """``git rev-parse HEAD`` of this checkout, with ``+changes`` when tracked files differ from it."""
     def git(*args):
@@ -52,6 +59,7 @@ def record(script: str, argv: list[str]) -> dict:
         "commit": commit(),
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
+        "gpu": gpus(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "load_average": list(os.getloadavg()),
         "python": sys.version.split()[0],
