@@ -1,0 +1,299 @@
+"""Regenerates the tables of docs/results.md from the result files in benchmarks/results/.
+
+    python scripts/results_tables.py            # rewrite the generated tables in docs/results.md
+    python scripts/results_tables.py --check    # exit 1, naming the stale tables, if the page is out of date
+
+A result file is JSON, either an object or a list:
+
+* an object holds ``"runs"`` (a list of run records: one per seed or per
+  setting, with the raw numbers) and may hold ``"title"``, ``"description"``
+  and a file-wide ``"provenance"``;
+* a list is the ``"runs"`` alone (what ``benchmarks/mode_collapse.py`` appends to).
+
+Every run must carry a provenance record, its own ``"provenance"`` or the
+file's: ``command``, ``commit`` (the hash at which the command reproduces the
+run; a ``+changes`` suffix, an uncommitted tree, is refused), ``cpu`` (the model
+name), ``cores`` and ``date``; ``gpu`` and ``note`` are optional.
+``benchmarks/provenance.py`` writes such records.
+
+docs/results.md marks where each file's tables go::
+
+    <!-- results: mnist_sample_default -->
+    (generated)
+    <!-- /results -->
+
+``<!-- results: * -->`` takes every file that no other marker names. The
+text between the markers is replaced; the text around them is the page's own.
+A file with a renderer below gets its own table; any other file gets one row
+per run with its scalar numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+PAGE = ROOT / "docs" / "results.md"
+
+PROVENANCE_KEYS = ("command", "commit", "cpu", "cores", "date")
+MARKER = re.compile(r"(<!-- results: (?P<name>[\w*-]+) -->\n)(?P<body>.*?)(<!-- /results -->)", re.S)
+_COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
+
+
+@dataclasses.dataclass
+class Result:
+    """One result file: its runs, each with its provenance resolved."""
+
+    name: str
+    title: str
+    description: str
+    runs: list[dict]
+    extra: dict
+
+
+def load(path: Path) -> Result:
+    """Reads and checks one result file; ``ValueError`` names the file and what is missing."""
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path.name}: not valid JSON ({error})") from None
+    if isinstance(content, list):
+        content = {"runs": content}
+    if not isinstance(content, dict) or not isinstance(content.get("runs"), list) or not content["runs"]:
+        raise ValueError(f"{path.name}: expected a list of runs or an object with a non-empty 'runs' list")
+    shared = content.get("provenance") or {}
+    runs = []
+    for index, run in enumerate(content["runs"]):
+        provenance = {**shared, **(run.get("provenance") or {})}
+        missing = [key for key in PROVENANCE_KEYS if provenance.get(key) in (None, "")]
+        if missing:
+            raise ValueError(f"{path.name}: run {index} has no {', '.join(missing)} in its provenance")
+        if not _COMMIT.match(str(provenance["commit"])):
+            raise ValueError(
+                f"{path.name}: run {index}'s commit {provenance['commit']!r} is not a commit hash "
+                "(a figure must come from committed code)"
+            )
+        runs.append({**run, "provenance": provenance})
+    extra = {key: value for key, value in content.items() if key not in ("runs", "title", "description", "provenance")}
+    return Result(path.stem, content.get("title", path.stem.replace("_", " ")), content.get("description", ""), runs, extra)
+
+
+def load_all(directory: Path = RESULTS) -> dict[str, Result]:
+    return {path.stem: load(path) for path in sorted(directory.glob("*.json"))}
+
+
+# Formatting ------------------------------------------------------------------------------------------
+
+
+def number(value, digits: int | None = None) -> str:
+    """A figure as the tables print it: ``digits`` decimals, or as recorded (16.0 stays 16.0, 0.0069 stays)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if digits is not None:
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:.1f}" if value == round(value, 1) else f"{value:.4g}"
+
+
+def mean_and_error(values: list[float]) -> tuple[float, float]:
+    """The mean and its standard error (sample standard deviation over sqrt(n); 0 for one value)."""
+    n = len(values)
+    mean = sum(values) / n
+    if n < 2:
+        return mean, 0.0
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1) / n)
+
+
+def duration(seconds) -> str:
+    if seconds is None:
+        return ""
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{seconds:,.0f} s" if not minutes else f"{seconds:,.0f} s ({minutes} min {rest} s)"
+
+
+def machine(provenance: dict) -> str:
+    cores = f"{provenance['cores']} cores"
+    gpu = f", {provenance['gpu']}" if provenance.get("gpu") else ", no GPU"
+    return f"{provenance['cpu']}, {cores}{gpu}"
+
+
+def commit(provenance: dict) -> str:
+    return f"`{provenance['commit'][:7]}`"
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return lines
+
+
+def commands(runs: list[dict], label=None) -> list[str]:
+    """Each distinct (command, commit, machine) once, with the runs it produced."""
+    seen: dict[tuple, list[str]] = {}
+    for run in runs:
+        p = run["provenance"]
+        key = (p["command"], p["commit"], machine(p), p["date"][:10], p.get("note", ""))
+        seen.setdefault(key, []).append(label(run) if label else "")
+    lines = []
+    for (command, sha, where, date, note), labels in seen.items():
+        who = f"{', '.join(x for x in labels if x)}: " if any(labels) else ""
+        extra = f"; {note}" if note else ""
+        lines.append(f"* {who}`{command}` at commit `{sha[:7]}`, {where}, {date}{extra}.")
+    return lines
+
+
+# Renderers -------------------------------------------------------------------------------------------
+
+
+def render_default_run(result: Result) -> list[str]:
+    rows, fids = [], []
+    for run in result.runs:
+        fids.append(run["fid"])
+        sd = f" (sd {number(run['fid_sd'])})" if run.get("fid_sd") is not None else ""
+        time = f"{run['train_seconds']:,} s"
+        if run.get("wall_seconds"):
+            time += f"; {duration(run['wall_seconds'])} wall"
+        rows.append([str(run["seed"]), number(run["fid"]) + sd, number(run.get("precision"), 2), number(run.get("recall"), 2),
+                     time, machine(run["provenance"]), commit(run["provenance"])])
+    mean, error = mean_and_error(fids)
+    floor = result.extra["floor"]
+    rows.append(["**mean ± standard error**", f"**{mean:.1f} ± {error:.1f}**", "", "", "", "", ""])
+    rows.append(["real digits (the floor)", f"{number(floor['fid'])} (sd {number(floor['fid_sd'])})",
+                 number(floor["precision"], 2), number(floor["recall"], 2), "", machine(floor["provenance"]),
+                 commit(floor["provenance"])])
+    lines = table(["seed", "FID, 5 draws", "precision", "recall", "trained in", "machine", "commit"], rows)
+    trained = [run for run in result.runs if run.get("trained_generator_fid") is not None]
+    for run in trained:
+        lines += ["", f"Seed {run['seed']}'s generator that trained, not its moving average, scores FID "
+                  f"{number(run['trained_generator_fid'])}; KID {number(run.get('kid'))}, classifier score "
+                  f"{number(run.get('classifier_score'))} for the average."]
+    lines += ["", "Commands:", ""] + commands(result.runs + [{"provenance": floor["provenance"]}],
+                                                lambda run: f"seed {run['seed']}" if "seed" in run else "the floor")
+    return lines
+
+
+def _values(values: list) -> str:
+    if len(values) == 1:
+        return number(values[0])
+    mean = sum(values) / len(values)
+    return f"mean {mean:.1f} ({', '.join(number(v) for v in values)})"
+
+
+def render_presets_history(result: Result) -> list[str]:
+    rows = []
+    for run in result.runs:
+        p = run["provenance"]
+        measured = f"{run['metric']}: {_values(run['values'])}"
+        if run.get("modes"):
+            measured += f"; modes {', '.join(map(str, run['modes']))}"
+        note = f"; {p['note']}" if p.get("note") else ""
+        rows.append([run["preset"], run["change"], measured, f"{run['baseline']}: {_values(run['baseline_values'])}",
+                     f"`{p['command']}`{note}", commit(p), machine(p)])
+    return table(["preset", "change", "measured", "against", "command", "commit", "machine"], rows)
+
+
+VIEWS = {
+    None: "saved generator, 2,500 samples",
+    "precise": "saved generator, 100,000 samples",
+    "drs": "discriminator rejection sampling",
+    "trained": "the generator that trained",
+}
+
+
+def render_mode_collapse(result: Result) -> list[str]:
+    groups: dict[tuple, list[dict]] = {}
+    for run in result.runs:
+        groups.setdefault((run["dataset"], run.get("variant", run["setting"])), []).append(run)
+    rows = []
+    for (dataset, variant), runs in sorted(groups.items(), key=lambda item: (item[0][0] != "ring", item[0][1])):
+        for view, what in VIEWS.items():
+            figures = [run if view is None else run.get(view) for run in runs]
+            figures = [f for f in figures if f]
+            if not figures:
+                continue
+            cells = []
+            for key, scale, digits in (("modes", 1, 1), ("high_quality", 100, 1), ("reverse_kl", 1, 3)):
+                mean, error = mean_and_error([f[key] * scale for f in figures])
+                cells.append(f"{mean:.{digits}f} ± {error:.{digits}f}")
+            seconds = [run["wall_seconds"] for run in runs] if view is None else []
+            time = f"{mean_and_error(seconds)[0]:,.0f} (max {max(seconds):,.0f})" if seconds else ""
+            provenance = runs[0]["provenance"]
+            rows.append([dataset, variant, what, str(len(figures)), *cells, time, commit(provenance), machine(provenance)])
+    lines = table(["data", "setting", "samples", "seeds", "modes", "% high quality", "reverse KL", "wall seconds a run",
+                   "commit", "machine"], rows)
+    return lines + ["", "Commands:", ""] + commands(result.runs)
+
+
+def render_generic(result: Result) -> list[str]:
+    keys: list[str] = []
+    for run in result.runs:
+        keys += [k for k, v in run.items() if k != "provenance" and k not in keys and not isinstance(v, (dict, list))]
+    rows = [[number(run.get(key)) for key in keys] + [commit(run["provenance"]), machine(run["provenance"])]
+            for run in result.runs]
+    lines = [f"### {result.title}", ""]
+    if result.description:
+        lines += [result.description, ""]
+    return lines + table(keys + ["commit", "machine"], rows) + ["", "Commands:", ""] + commands(result.runs)
+
+
+RENDERERS = {
+    "mnist_sample_default": render_default_run,
+    "presets_history": render_presets_history,
+    "mode_collapse": render_mode_collapse,
+}
+
+
+def render(result: Result) -> str:
+    return "\n".join(RENDERERS.get(result.name, render_generic)(result)) + "\n"
+
+
+def update_page(text: str, results: dict[str, Result]) -> str:
+    """``text`` with the body of every results marker regenerated; ``ValueError`` for a marker naming no file."""
+    named = {m.group("name") for m in MARKER.finditer(text)} - {"*"}
+    unknown = sorted(named - set(results))
+    if unknown:
+        raise ValueError(f"docs/results.md names {', '.join(unknown)}, which benchmarks/results/ does not hold")
+
+    def body(match):
+        name = match.group("name")
+        if name == "*":
+            rest = [render(results[n]) for n in results if n not in named]
+            generated = "\n".join(rest) if rest else "(none)\n"
+        else:
+            generated = render(results[name])
+        return match.group(1) + "\n" + generated + "\n" + match.group(4)
+
+    return MARKER.sub(body, text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="only compare; exit 1 if docs/results.md is out of date")
+    args = parser.parse_args(argv)
+    try:
+        current = PAGE.read_text(encoding="utf-8")
+        updated = update_page(current, load_all())
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.check:
+        if updated != current:
+            print("docs/results.md is out of date: run python scripts/results_tables.py", file=sys.stderr)
+            return 1
+        return 0
+    PAGE.write_text(updated, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""The README and the documentation site: links, examples, generated tables, and the build itself."""
+
+import importlib.util
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+PAGES = sorted(p for p in DOCS.rglob("*.md") if "_hooks" not in p.parts)
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+FENCE = re.compile(r"```(\w+)\n(.*?)```", re.S)
+INLINE_CODE = re.compile(r"`[^`\n]*`")
+
+
+def load_module(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+results_tables = load_module(ROOT / "scripts" / "results_tables.py", "results_tables")
+hook = load_module(DOCS / "_hooks" / "generated_pages.py", "generated_pages")
+
+
+def generated_pages() -> set[Path]:
+    """The pages the build hook adds to docs/: the API and CLI references and the notebooks."""
+    uris = {"reference/api/index.md", "reference/cli.md", "notebooks/index.md"}
+    uris |= {hook.api_uri(area) for area in hook.api_areas()}
+    uris |= {f"notebooks/{p.name}" for p in hook.NOTEBOOKS.glob("*.ipynb")}
+    return {DOCS / uri for uri in uris}
+
+
+def relative_links(path: Path) -> list[str]:
+    text = INLINE_CODE.sub("", FENCE.sub("", path.read_text(encoding="utf-8")))  # links in code are code
+    return [t for t in LINK.findall(text) if not re.match(r"^(https?:|mailto:|#)", t)]
+
+
+@pytest.mark.parametrize("path", [README, *PAGES], ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_relative_link_and_image_resolves(path):
+    generated = generated_pages()
+    broken = []
+    for target in relative_links(path):
+        resolved = (path.parent / target.split("#")[0]).resolve()
+        if not (resolved.exists() or resolved in generated):
+            broken.append(target)
+    assert not broken, f"{path.relative_to(ROOT)} links to missing files: {broken}"
+
+
+def test_link_check_finds_a_broken_link(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("[ok](page.md) ![img](missing.png) [web](https://example.org) `[code](x.md)`\n")
+    assert relative_links(page) == ["page.md", "missing.png"]
+
+
+def test_readme_stays_a_front_door():
+    text = README.read_text(encoding="utf-8")
+    assert len(text.encode("utf-8")) <= 12_500
+    for heading in ("## Set-up", "## Quick start", "## Losses and stabilisers", "## Model families", "## The run directory"):
+        assert heading in text
+    assert "![samples after the last epoch](assets/default_samples.png)" in text
+
+
+@pytest.mark.parametrize("path", [README, *PAGES], ids=lambda p: str(p.relative_to(ROOT)))
+def test_pages_speak_of_the_project_only(path):
+    assert not re.search(r"\bsessions?\b", path.read_text(encoding="utf-8"), re.I)
+
+
+def test_readme_and_ci_install_the_same_extras():
+    readme = README.read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text()
+    install = re.search(r'pip install -e "(\.\[[^\]]+\])" && python -m pytest', readme).group(1)
+    assert f'pip install -e "{install}"' in ci
+    assert "docs" in install
+
+
+def shell_commands(path: Path) -> list[str]:
+    """Every ``python -m keras_gan.<command> ...`` line of the page's bash blocks, comments removed."""
+    lines = []
+    for language, block in FENCE.findall(path.read_text(encoding="utf-8")):
+        if language == "bash":
+            for line in block.splitlines():
+                line = line.split(" #")[0].strip()
+                if line.startswith("python -m keras_gan.") and "--help" not in line:
+                    lines.append(line)
+    return lines
+
+
+@pytest.mark.parametrize("path", [README, *PAGES], ids=lambda p: str(p.relative_to(ROOT)))
+def test_documented_commands_parse(path):
+    for line in shell_commands(path):
+        words = shlex.split(line)
+        command = words[2].removeprefix("keras_gan.")
+        try:
+            hook.command_parser(command).parse_args(words[3:])
+        except SystemExit:
+            pytest.fail(f"{path.relative_to(ROOT)}: {line!r} does not parse")
+
+
+def test_readme_lists_every_model_family():
+    families = pytest.importorskip("keras_gan.cli.families")
+    section = README.read_text(encoding="utf-8").split("## Model families")[1].split("\n## ")[0]
+    for name, family in families.FAMILIES.items():
+        assert f"--model {name}" in section or f"--dataset {family.demo}" in section, name
+
+
+@pytest.mark.slow
+def test_readme_python_example_runs(tmp_path, monkeypatch):
+    block = next(code for language, code in FENCE.findall(README.read_text(encoding="utf-8")) if language == "python")
+    assert block.count("epochs=5,") == 1
+    short = block.replace("epochs=5,", "epochs=1, steps_per_epoch=2,")  # the same code, two steps
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    exec(compile(short, "README.md", "exec"), namespace)
+    gan = namespace["gan"]
+    assert {id(w) for w in gan.combined.trainable_weights} == {id(w) for w in gan.generator.trainable_weights}
+    assert set(namespace["history"].history) >= {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy"}
+    with Image.open(tmp_path / "samples.png") as grid:
+        assert grid.size == (2 * (8 * 28 + 9 * 2),) * 2  # 8 x 8 digits, 2-pixel padding, doubled
+    assert list((tmp_path / "runs" / "quickstart").rglob("events.out.tfevents.*"))
+
+
+def test_results_page_matches_the_result_files():
+    page = (DOCS / "results.md").read_text(encoding="utf-8")
+    assert results_tables.update_page(page, results_tables.load_all()) == page, (
+        "docs/results.md is out of date: run python scripts/results_tables.py"
+    )
+
+
+def test_every_result_file_is_on_the_results_page():
+    page = (DOCS / "results.md").read_text(encoding="utf-8")
+    for path in (ROOT / "benchmarks" / "results").glob("*.json"):
+        result = results_tables.load(path)
+        first_run = result.runs[0]["provenance"]
+        assert first_run["commit"][:7] in page, path.name
+
+
+def write_results(directory: Path, name: str, content) -> Path:
+    path = directory / f"{name}.json"
+    path.write_text(json.dumps(content))
+    return path
+
+
+PROVENANCE = {"command": "python x.py", "commit": "0123456789abcdef0123456789abcdef01234567", "cpu": "AMD EPYC",
+              "cores": 2, "date": "2026-12-06"}
+
+
+def test_result_files_need_provenance_for_every_run(tmp_path):
+    without = write_results(tmp_path, "bare", {"runs": [{"seed": 0, "fid": 1.0}]})
+    with pytest.raises(ValueError, match=r"bare.json: run 0 has no command, commit, cpu, cores, date"):
+        results_tables.load(without)
+    dirty = write_results(tmp_path, "dirty", [{"seed": 0, "provenance": {**PROVENANCE, "commit": "0123abc+changes"}}])
+    with pytest.raises(ValueError, match=r"dirty.json: run 0's commit '0123abc\+changes' is not a commit hash"):
+        results_tables.load(dirty)
+    shared = write_results(tmp_path, "shared", {"provenance": PROVENANCE, "runs": [{"seed": 0}, {"seed": 1, "provenance": {"cpu": "Intel Xeon"}}]})
+    runs = results_tables.load(shared).runs
+    assert [r["provenance"]["cpu"] for r in runs] == ["AMD EPYC", "Intel Xeon"]
+    assert runs[1]["provenance"]["commit"] == PROVENANCE["commit"]
+
+
+def test_generated_tables_replace_only_the_marked_text(tmp_path):
+    write_results(tmp_path, "speed", {"title": "Speed", "provenance": PROVENANCE, "runs": [{"seed": 0, "ms": 41.0}, {"seed": 1, "ms": 45.5}]})
+    results = results_tables.load_all(tmp_path)
+    page = "intro\n<!-- results: * -->\nstale\n<!-- /results -->\noutro\n"
+    updated = results_tables.update_page(page, results)
+    assert updated.startswith("intro\n<!-- results: * -->\n\n### Speed\n")
+    assert "| 0 | 41.0 | `0123456` | AMD EPYC, 2 cores, no GPU |" in updated
+    assert "| 1 | 45.5 |" in updated and "stale" not in updated and updated.endswith("<!-- /results -->\noutro\n")
+    assert results_tables.update_page(updated, results) == updated
+    with pytest.raises(ValueError, match="names missing, which benchmarks/results/ does not hold"):
+        results_tables.update_page("<!-- results: missing -->\n<!-- /results -->", results)
+
+
+def test_mean_and_standard_error():
+    mean, error = results_tables.mean_and_error([16.0, 16.1, 14.5, 15.0, 15.1])
+    assert mean == pytest.approx(15.34)
+    # squared deviations 0.4356 + 0.5776 + 0.7056 + 0.1156 + 0.0576 = 1.892; sqrt(1.892 / 4 / 5)
+    assert error == pytest.approx(0.30757113, rel=1e-6)
+    assert results_tables.mean_and_error([3.0]) == (3.0, 0.0)
+
+
+@pytest.mark.slow
+def test_site_builds_strictly(tmp_path):
+    site = tmp_path / "site"
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    cli = (site / "reference" / "cli" / "index.html").read_text(encoding="utf-8")
+    for command in hook.COMMANDS:
+        assert f"python -m keras_gan.{command}" in cli
+    assert "--dataset" in cli
+    assert "frechet_distance" in (site / "reference" / "api" / "evaluation" / "index.html").read_text(encoding="utf-8")
+    for notebook in hook.NOTEBOOKS.glob("*.ipynb"):
+        assert (site / "notebooks" / notebook.stem / "index.html").is_file(), notebook.name
