@@ -23,6 +23,13 @@ non-saturating loss) four ways:
 * ``keras_gan fast``: the same with the fastest of a few candidate settings
   (XLA, more steps per compiled call, and 16-bit mixed precision on a GPU),
   each timed for one block, or with the settings ``--fast`` names.
+* ``pytorch example``: when PyTorch is installed (it is not a dependency),
+  the PyTorch DCGAN example's step on the same networks translated to
+  PyTorch with the same initial weights, with as many threads as
+  TensorFlow uses (``benchmarks/torch_peer.py``): one generator forward
+  pass per step, BCE on logits, Adam(2e-4, betas=(0.5, 0.999)). Its
+  batches are tensors made once, with no data pipeline. ``--no-torch``
+  leaves it out.
 
 The block length is calibrated on keras_gan's default step (about
 ``--block-cpu-seconds`` of CPU time). Every method first runs one warm-up block (tracing), then ``--repeats``
@@ -39,6 +46,7 @@ Usage::
 
     python benchmarks/throughput.py             # the four cases
     python benchmarks/throughput.py --quick     # tiny networks, a smoke run
+    python benchmarks/throughput.py --cases dcgan28-b64 --json benchmarks/results/throughput.json
 """
 
 from __future__ import annotations
@@ -49,6 +57,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import argparse  # noqa: E402
 import dataclasses  # noqa: E402
+import json  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -60,11 +69,15 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the benchmarks' shared helpers sit beside it
+import provenance  # noqa: E402
+import torch_peer  # noqa: E402
+
 from keras_gan import GAN, networks  # noqa: E402
 from keras_gan.training import distribution as execution  # noqa: E402
 from keras_gan.models.gan import DEFAULT_STEPS_PER_EXECUTION  # noqa: E402
 
-METHODS = ("classic", "two-tape", "keras_gan", "keras_gan fast")
+METHODS = ("classic", "two-tape", "keras_gan", "keras_gan fast", "pytorch example")
 
 
 # ---------------------------------------------------------------- the cases
@@ -343,6 +356,12 @@ class Methods:
             )
         return _fit_block(gan, self.dataset)
 
+    def pytorch_example(self) -> Block:
+        """The PyTorch DCGAN example's step on these networks (``torch_peer``), fed the same batches."""
+        batches = [batch.numpy() for batch in self.dataset.take(8)]
+        peer = torch_peer.DCGANExampleStep(*self.networks(), latent_dim=self.case.latent_dim, batches=batches)
+        return peer.block
+
 
 # ---------------------------------------------------------------- FLOPs
 
@@ -492,6 +511,8 @@ def choose_fast(methods: Methods, candidates: list[Settings], steps: int) -> tup
 def measure_case(case: Case, fast: Settings | None, args) -> CaseResult:
     methods = Methods(case)
     blocks = {"classic": methods.classic(), "two-tape": methods.two_tape(), "keras_gan": methods.keras_gan()}
+    if args.torch:
+        blocks["pytorch example"] = methods.pytorch_example()
     steps = 1 if args.quick else calibrate(blocks["keras_gan"], args.block_cpu_seconds)
     for block in blocks.values():  # warm-up: traces every function for blocks of `steps`
         block(steps)
@@ -552,6 +573,8 @@ def _settings_label(result: CaseResult, method: str) -> str:
         "two-tape": "fit, Keras defaults (spe=1,jit=auto)",
         "keras_gan": f"defaults: spe={result.default_steps_per_execution},jit=auto,mp=float32",
         "keras_gan fast": str(result.fast),
+        "pytorch example": f"PyTorch {torch_peer.torch.__version__ if torch_peer.available() else ''}, eager,"
+        f" {torch_peer.torch.get_num_threads() if torch_peer.available() else 0} threads",
     }[method]
 
 
@@ -579,7 +602,7 @@ def format_report(results: list[CaseResult], args, load_before, load_after) -> s
     ]
     for result in results:
         wall, cpu = result.images_per_second, result.images_per_cpu_second
-        for name in METHODS:
+        for name in (name for name in METHODS if name in wall):
             lines.append(
                 f"| {result.case.description} | {name} | {_settings_label(result, name)} | {result.steps} "
                 f"| {statistics.median(wall[name]):.0f} | {min(wall[name]):.0f}-{max(wall[name]):.0f} "
@@ -588,6 +611,7 @@ def format_report(results: list[CaseResult], args, load_before, load_after) -> s
                 f"| {_ratio(cpu[name], cpu['classic']):.2f} | {_ratio(cpu[name], cpu['two-tape']):.2f} "
                 f"| {result.peak_rss[name] / 2**20:.0f} |"
             )
+    lines += ["", *peer_lines(results, args)]
     lines += [
         "",
         f"Achieved FLOP/s of keras_gan's step against a {args.matmul_size}x{args.matmul_size} float32 matrix"
@@ -616,6 +640,43 @@ def format_report(results: list[CaseResult], args, load_before, load_after) -> s
     return "\n".join(lines)
 
 
+def peer_lines(results: list[CaseResult], args) -> list[str]:
+    """keras_gan's default step against the PyTorch example, per case: median of the per-round ratios."""
+    if not args.torch:
+        reason = "--no-torch" if torch_peer.available() else "PyTorch is not installed"
+        return [f"The PyTorch DCGAN example's step was not timed ({reason})."]
+    lines = ["keras_gan's default step against the PyTorch DCGAN example's, on the same networks and batches:"]
+    for result in results:
+        wall, cpu = result.images_per_second, result.images_per_cpu_second
+        lines.append(
+            f"- {result.case.description}: {_ratio(wall['keras_gan'], wall['pytorch example']):.2f}x per wall-clock"
+            f" second, {_ratio(cpu['keras_gan'], cpu['pytorch example']):.2f}x per CPU second"
+        )
+    return lines
+
+
+def results_record(results: list[CaseResult], args) -> dict:
+    """Every timed block's figures and where they came from, for ``--json``."""
+    record = {"provenance": provenance.record("benchmarks/throughput.py", args.argv), "cases": []}
+    for result in results:
+        per_image = result.flops_per_step / result.case.batch_size
+        record["cases"].append({
+            "case": result.case.name,
+            "description": result.case.description,
+            "steps_per_block": result.steps,
+            "settings": {name: _settings_label(result, name) for name in result.images_per_second},
+            "images_per_second": result.images_per_second,
+            "images_per_cpu_second": result.images_per_cpu_second,
+            "peak_rss_bytes": result.peak_rss,
+            "flops_per_step": result.flops_per_step,
+            "matmul_flops_per_second": result.matmul,
+            "matmul_flops_per_cpu_second": result.matmul_per_cpu_second,
+            "keras_gan_share_of_matmul": [per_image * rate / flops for rate, flops in zip(
+                result.images_per_second["keras_gan"], result.matmul)],
+        })
+    return record
+
+
 def _load(values) -> str:
     return ", ".join(f"{value:.2f}" for value in values)
 
@@ -640,6 +701,14 @@ def build_parser() -> argparse.ArgumentParser:
     add("--matmul-size", type=int, help="side of the reference matrix product (default 2048; 128 with --quick)")
     add("--quick", action="store_true", help="tiny networks, one step per block: a smoke run")
     add("--out", help="also write the report to this file")
+    add("--json", help="also write every round's figures, with the command, commit and machine, to this file")
+    add(
+        "--no-torch",
+        dest="torch",
+        action="store_false",
+        default=torch_peer.available(),
+        help="leave out the PyTorch example's row (it runs when PyTorch is installed)",
+    )
     return parser
 
 
@@ -669,6 +738,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         with open(args.out, "w") as handle:
             handle.write(report + "\n")
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(results_record(results, args), handle, indent=1)
     return 0
 
 

@@ -1,6 +1,8 @@
 """benchmarks/throughput.py: its baselines are correct, its FLOP count adds up, its table has its shape."""
 
 import importlib.util
+import json
+import math
 import os
 import subprocess
 import sys
@@ -10,9 +12,12 @@ import keras
 import numpy as np
 import pytest
 
+from conftest import changed, snapshot
 from keras_gan import networks
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "throughput.py"
+sys.path.insert(0, str(SCRIPT.parent))  # the benchmarks' helpers, as the scripts import them
+import torch_peer  # noqa: E402
 
 
 def load_benchmark():
@@ -22,14 +27,6 @@ def load_benchmark():
         sys.modules["throughput"] = module  # dataclasses look their module up while it loads
         spec.loader.exec_module(module)
     return sys.modules["throughput"]
-
-
-def snapshot(variables):
-    return [np.array(v) for v in variables]
-
-
-def changed(before, variables):
-    return [not np.array_equal(b, np.array(v)) for b, v in zip(before, variables)]
 
 
 def test_the_classic_loop_trains_d_itself_and_only_g_through_the_combined_model():
@@ -121,7 +118,7 @@ def table_rows(text, header_start):
 
 @pytest.mark.slow
 def test_quick_run_prints_both_tables():
-    result = run_script("--quick", "--cases", "mlp2d-b100", "--repeats", "1", "--fast", "spe=2,jit=0")
+    result = run_script("--quick", "--cases", "mlp2d-b100", "--repeats", "1", "--fast", "spe=2,jit=0", "--no-torch")
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
     assert "- command: `python benchmarks/throughput.py --quick" in out
@@ -143,6 +140,103 @@ def test_quick_run_prints_both_tables():
     header, rows = table_rows(out, "| case | GFLOP/step |")
     assert len(rows) == 1 and len(rows[0]) == 11 and rows[0][0].startswith("MLP")
     assert float(rows[0][4]) > 0 and rows[0][5].endswith("%") and rows[0][10].endswith("%")
+    reason = "--no-torch" if torch_peer.available() else "PyTorch is not installed"
+    assert f"The PyTorch DCGAN example's step was not timed ({reason})." in out
+
+
+@pytest.mark.slow
+def test_quick_run_times_the_pytorch_example_beside_keras_gan_and_writes_the_json(tmp_path):
+    pytest.importorskip("torch")
+    out_json = tmp_path / "throughput.json"
+    result = run_script("--quick", "--cases", "dcgan28-b64", "--repeats", "1", "--json", str(out_json))
+    assert result.returncode == 0, result.stderr[-3000:]
+    _, rows = table_rows(result.stdout, "| case | method |")
+    assert [row[1] for row in rows] == ["classic", "two-tape", "keras_gan", "keras_gan fast", "pytorch example"]
+    assert rows[4][2].startswith("PyTorch ") and float(rows[4][4]) > 0
+    line = next(line for line in result.stdout.splitlines() if line.startswith("- DCGAN 28x28x1 (tiny), batch 8: "))
+    assert line.endswith("x per CPU second") and "x per wall-clock second" in line
+    record = json.loads(out_json.read_text())
+    assert record["provenance"]["command"].startswith("python benchmarks/throughput.py --quick")
+    assert record["provenance"]["cores"] == os.cpu_count() and record["provenance"]["cpu"]
+    case = record["cases"][0]
+    assert case["case"] == "dcgan28-b64" and len(case["images_per_second"]["pytorch example"]) == 1
+    assert set(case["images_per_second"]) == {"classic", "two-tape", "keras_gan", "keras_gan fast", "pytorch example"}
+
+
+# ---------------------------------------------------------------- benchmarks/torch_peer.py
+
+
+def test_same_padding_matches_tensorflows_rule():
+    # 28 -> 14 with a 5x5 kernel: 13 * 2 + 5 - 28 = 3 pixels of padding, the odd one at the end.
+    assert torch_peer._same_padding(28, 2, 5) == (1, 2)
+    assert torch_peer._same_padding(28, 2, 4) == (1, 1)
+    assert torch_peer._same_padding(7, 1, 5) == (2, 2)
+    assert torch_peer._same_padding(4, 2, 1) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: (networks.dcgan_generator(8, (28, 28, 1), base_filters=4), networks.dcgan_discriminator((28, 28, 1), base_filters=4)),
+        lambda: (
+            networks.dcgan_generator(8, (28, 28, 1), base_filters=4, seed_convs=1, upsample_kernel_size=4),
+            networks.dcgan_discriminator((28, 28, 1), base_filters=4),
+        ),
+        lambda: (networks.mlp_generator(8, (2,), hidden_units=(16, 16)), networks.mlp_discriminator((2,), hidden_units=(16, 16))),
+    ],
+    ids=["dcgan", "dcgan-seed-conv-kernel-4", "mlp"],
+)
+def test_translated_networks_compute_what_the_keras_ones_compute(build):
+    torch = pytest.importorskip("torch")
+    keras.utils.set_random_seed(0)
+    generator, discriminator = build()
+    for layer in generator.layers:  # statistics away from (0, 1), so that inference mode is checked too
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.set_weights([w + np.random.default_rng(1).uniform(0.5, 1.5, w.shape).astype("float32") for w in layer.get_weights()])
+    torch_generator, torch_discriminator = torch_peer.translate(generator), torch_peer.translate(discriminator)
+    z = np.random.default_rng(2).normal(size=(16, 8)).astype("float32")
+    for training in (False, True):  # batch-norm statistics: the moving ones, then the batch's own
+        torch_generator.train(training)
+        expected = np.asarray(generator(z, training=training))
+        got = torch_generator(torch.from_numpy(z)).detach().numpy()
+        got = got.transpose(0, 2, 3, 1) if got.ndim == 4 else got
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+    images = np.random.default_rng(3).uniform(-1, 1, (16, *discriminator.input_shape[1:])).astype("float32")
+    got = torch_discriminator(torch_peer.to_torch_images(images)).detach().numpy()
+    np.testing.assert_allclose(got, np.asarray(discriminator(images)), atol=1e-6)
+
+
+def test_translate_names_a_layer_it_cannot_translate():
+    pytest.importorskip("torch")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dropout(0.5)])
+    with pytest.raises(ValueError, match=r"layer 'dropout.*' \(Dropout\) has no PyTorch counterpart"):
+        torch_peer.translate(model)
+    fused = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu", name="fused")])
+    with pytest.raises(ValueError, match="layer 'fused' \\(Dense\\) has a fused relu activation"):
+        torch_peer.translate(fused)
+
+
+def test_the_pytorch_example_step_trains_both_networks_from_one_generator_pass():
+    torch = pytest.importorskip("torch")
+    keras.utils.set_random_seed(0)
+    generator = networks.dcgan_generator(8, (28, 28, 1), base_filters=4)
+    discriminator = networks.dcgan_discriminator((28, 28, 1), base_filters=4)
+    batches = [np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype("float32")]
+    peer = torch_peer.DCGANExampleStep(generator, discriminator, latent_dim=8, batches=batches, threads=1)
+    assert torch.get_num_threads() == 1
+    d_before = [p.detach().clone() for p in peer.discriminator.parameters()]
+    g_before = [p.detach().clone() for p in peer.generator.parameters()]
+    calls = []
+    peer.generator.register_forward_hook(lambda *_: calls.append("G"))
+    d_loss, g_loss = peer.step()
+    assert calls == ["G"]  # the example's one generator forward pass per step
+    assert all(not torch.equal(b, p) for b, p in zip(d_before, peer.discriminator.parameters()))
+    assert all(not torch.equal(b, p) for b, p in zip(g_before, peer.generator.parameters()))
+    # At the start D outputs about 0 on everything: BCE of logit 0 is log 2, for each of D's two terms.
+    assert float(d_loss) == pytest.approx(2 * math.log(2), abs=0.05)
+    assert float(g_loss) == pytest.approx(math.log(2), abs=0.05)
+    assert peer.d_optimizer.param_groups[0]["lr"] == 2e-4 and peer.d_optimizer.param_groups[0]["betas"] == (0.5, 0.999)
+    assert peer.g_optimizer.param_groups[0]["lr"] == 2e-4 and peer.g_optimizer.param_groups[0]["betas"] == (0.5, 0.999)
 
 
 def test_unknown_cases_are_refused_with_the_valid_names(capsys):
