@@ -240,6 +240,13 @@ def render_generic(result: Result) -> list[str]:
         keys += [k for k, v in run.items() if k != "provenance" and k not in keys and not isinstance(v, (dict, list))]
     rows = [[number(run.get(key)) for key in keys] + [commit(run["provenance"]), machine(run["provenance"])]
             for run in result.runs]
+    if len(result.runs) > 1 and "seed" in keys:  # runs that differ by their seed alone: their mean
+        summary = []
+        for key in keys:
+            values = [run[key] for run in result.runs if isinstance(run.get(key), (int, float))]
+            complete = key != "seed" and len(values) == len(result.runs)
+            summary.append(f"{mean_and_error(values)[0]:.4g} ± {mean_and_error(values)[1]:.2g}" if complete else "")
+        rows.append(["**mean ± standard error**", *summary[1:], "", ""] if keys[0] == "seed" else [*summary, "", ""])
     lines = [f"### {result.title}", ""]
     if result.description:
         lines += [result.description, ""]
