@@ -123,7 +123,8 @@ def duration(seconds) -> str:
 
 def machine(provenance: dict) -> str:
     cores = f"{provenance['cores']} cores"
-    gpu = f", {provenance['gpu']}" if provenance.get("gpu") else ", no GPU"
+    gpu = provenance.get("gpu")
+    gpu = f", {', '.join(gpu) if isinstance(gpu, list) else gpu}" if gpu else ", no GPU"  # provenance.py lists them
     return f"{provenance['cpu']}, {cores}{gpu}"
 
 
