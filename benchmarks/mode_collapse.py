@@ -71,6 +71,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the benchmarks' shared helpers sit beside it
 import provenance  # noqa: E402
+from changes import apply_changes, parse_change, variant_label  # noqa: E402
 
 from keras_gan.data import datasets as data  # noqa: E402
 from keras_gan.evaluation import metrics  # noqa: E402
@@ -98,29 +99,7 @@ def config_for(dataset: str, setting: str, seed: int, out: str, changes: dict | 
         config = TrainConfig.plain_for_dataset(dataset, seed=seed, out=out)
     else:
         raise ValueError(f"unknown setting {setting!r}; valid: {', '.join(SETTINGS)}")
-    fields = {field.name for field in dataclasses.fields(TrainConfig)}
-    unknown = sorted(set(changes or {}) - fields)
-    if unknown:
-        raise ValueError(f"unknown TrainConfig field(s) {', '.join(unknown)} in --set; valid: {', '.join(sorted(fields))}")
-    return dataclasses.replace(config, **(changes or {}))
-
-
-def parse_change(text: str) -> tuple[str, object]:
-    """``"ema=0.99"`` -> ``("ema", 0.99)``: the value is JSON (``null``, ``true``, ``[256, 256]``), else a string."""
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"--set takes KEY=VALUE, e.g. ema=0.99; got {text!r}")
-    try:
-        return key, json.loads(value)
-    except json.JSONDecodeError:
-        return key, value
-
-
-def variant_label(setting: str, changes: dict | None) -> str:
-    """The name of a setting with changes, as rows and tables show it: ``"recommended ema=0.99"``."""
-    if not changes:
-        return setting
-    return setting + " " + ",".join(f"{key}={json.dumps(value)}" for key, value in sorted(changes.items()))
+    return apply_changes(config, changes)
 
 
 def run_one(dataset: str, setting: str, seed: int, runs_dir: Path, changes: dict | None = None) -> dict:
@@ -133,14 +112,13 @@ def run_one(dataset: str, setting: str, seed: int, runs_dir: Path, changes: dict
     started, cpu_started = time.perf_counter(), time.process_time()
     result = train.run(config, verbose=0)
     generator = generate.load_generator(result.out / "generator.keras")
-    evaluation = evaluate.Evaluation(dataset)
 
     def score(model, n=NUM_SAMPLES):  # the protocol on n samples drawn with the benchmark's seed
-        return evaluation(evaluate.draw_samples(model, n, seed=seed + 1))
+        return protocol(dataset, evaluate.draw_samples(model, n, seed=seed + 1))
 
     stats = score(generator)
     precise = {**protocol_figures(score(generator, PRECISE_SAMPLES)), "samples": PRECISE_SAMPLES}
-    drs = drs_statistics(result.gan, generator, evaluation, seed)
+    drs = drs_statistics(result.gan, generator, dataset, seed)
     # generator.keras holds the moving average where there is one: score the generator that trained too.
     trained = protocol_figures(score(result.gan.generator)) if result.gan.ema_generator is not None else None
     return {
@@ -162,7 +140,7 @@ def run_one(dataset: str, setting: str, seed: int, runs_dir: Path, changes: dict
 
 
 def protocol_figures(stats: dict) -> dict:
-    """The protocol's figures of one ``evaluate.Evaluation`` result, as a result row stores them."""
+    """The protocol's figures of one :func:`protocol` result, as a result row stores them."""
     keys = ("high_quality", "reverse_kl", "mode_spread", "relative_spread")
     return {"modes": int(stats["modes"]), **{key: stats[key] for key in keys if key in stats}}
 
@@ -185,7 +163,14 @@ def row_variant(row: dict) -> str:
     return row.get("variant", row["setting"])
 
 
-def drs_statistics(gan, generator, evaluation: evaluate.Evaluation, seed: int) -> dict:
+def protocol(dataset: str, samples) -> dict:
+    """``metrics.mode_statistics`` of generated points against the mixture ``dataset`` draws from."""
+    modes, std = data.mixture(dataset)
+    samples = np.asarray(samples, dtype=np.float64)
+    return metrics.mode_statistics(samples.reshape(len(samples), -1), modes, std)
+
+
+def drs_statistics(gan, generator, dataset: str, seed: int) -> dict:
     """The protocol on 2,500 samples kept by discriminator rejection sampling from the same generator.
 
     The run's discriminator is refitted against the saved generator on the
@@ -193,10 +178,10 @@ def drs_statistics(gan, generator, evaluation: evaluate.Evaluation, seed: int) -
     the generator, and the plain samples above are not affected.
     """
     started = time.perf_counter()
-    real = data.load(evaluation.dataset, seed=seed).x
+    real = data.load(dataset, seed=seed).x
     critic = rejection.refit_discriminator(gan.discriminator, generator, real, seed=seed, pack=gan.pack)
     samples, info = rejection.rejection_sample(generator, critic, NUM_SAMPLES, seed=seed + 1, pack=gan.pack)
-    stats = evaluation(samples)
+    stats = protocol(dataset, samples)
     return {
         **protocol_figures(stats),
         "acceptance": info.acceptance,
@@ -362,7 +347,7 @@ def per_seed_table(rows: list[dict]) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1; 0 prints the table of --json's rows")
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--datasets", nargs="+", default=["ring", "grid"], choices=["ring", "grid"])
     parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=SETTINGS)

@@ -1,12 +1,12 @@
 """benchmarks/mode_collapse.py: its settings, one tiny run, and the table it prints."""
 
-import dataclasses
 import importlib.util
 import math
 from pathlib import Path
 
 import pytest
 
+from keras_gan.cli import config
 from keras_gan.cli.config import TrainConfig
 from keras_gan.cli.presets import PLAIN_SETTINGS, PRESETS
 
@@ -20,7 +20,7 @@ def test_recommended_is_the_cli_default_and_plain_keeps_only_the_budget():
     recommended = mode_collapse.config_for("grid", "recommended", 3, "out")
     assert recommended == TrainConfig.for_dataset("grid", seed=3, out="out")
     plain = mode_collapse.config_for("grid", "plain", 3, "out")
-    defaults = {field.name: field.default for field in dataclasses.fields(TrainConfig)}
+    defaults = config.defaults()
     for key in ("loss", "lr", "beta_1", "d_steps", "pack", "ema", "r1_gamma", "spectral_norm", "gp_weight"):
         assert getattr(plain, key) == defaults[key]
     for key in PLAIN_SETTINGS:
