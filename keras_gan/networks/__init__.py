@@ -7,7 +7,8 @@ builders; the CLI's ``--model`` choices come from them.
 from keras_gan.networks.conditional import conditional_discriminator, conditional_generator
 from keras_gan.networks.dcgan import dcgan_discriminator, dcgan_generator
 from keras_gan.networks.mlp import mlp_discriminator, mlp_generator
-from keras_gan.networks.patchgan import patchgan_discriminator
+from keras_gan.networks.patchgan import image_patchgan_discriminator, patchgan_discriminator
+from keras_gan.networks.resnet import resnet_generator
 from keras_gan.networks.srgan import srgan_discriminator, srgan_generator
 from keras_gan.networks.unet import unet_generator
 
@@ -33,9 +34,11 @@ __all__ = [
     "conditional_generator",
     "dcgan_discriminator",
     "dcgan_generator",
+    "image_patchgan_discriminator",
     "mlp_discriminator",
     "mlp_generator",
     "patchgan_discriminator",
+    "resnet_generator",
     "srgan_discriminator",
     "srgan_generator",
     "unet_generator",

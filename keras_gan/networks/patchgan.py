@@ -5,7 +5,8 @@ along the channel axis, so it judges whether the pair belongs together, not
 only whether the output looks real. Its output is a grid of logits, each
 with a receptive field of a patch of the input: the adversarial loss then
 asks for realistic local texture, while the generator's L1 term takes care
-of the low frequencies.
+of the low frequencies. :func:`image_patchgan_discriminator` is the same
+stack on an image alone, for unpaired translation (CycleGAN).
 
 The default normalisation is instance normalisation (``GroupNormalization``
 with one group per channel): it computes the same thing in training and in
@@ -77,16 +78,51 @@ def patchgan_discriminator(
             f"source and target must be (H, W, C) images of the same height and width, "
             f"got {source_shape} and {target_shape}"
         )
-    if downsamplings < 1 or min(source_shape[:2]) < 2**downsamplings:
-        raise ValueError(
-            f"{downsamplings} downsamplings need images of at least {2 ** max(downsamplings, 0)} pixels "
-            f"a side, got {source_shape[:2]}"
-        )
-    normalization_layer(normalization)  # fails early on an unknown name
+    _check_patch_options(source_shape, downsamplings, normalization)
 
     source = keras.Input(source_shape, name="source")
     image = keras.Input(target_shape, name="image")
-    x = layers.Concatenate()([source, image])
+    logits = _patch_logits(layers.Concatenate()([source, image]), base_filters, downsamplings, normalization)
+    return keras.Model([source, image], logits, name=name)
+
+
+def image_patchgan_discriminator(
+    image_shape: Sequence[int] = (32, 32, 1),
+    base_filters: int = 64,
+    downsamplings: int = 3,
+    normalization: str | None = "instance",
+    name: str = "image_patchgan_discriminator",
+) -> keras.Model:
+    """Builds a PatchGAN ``image -> logits`` that judges an image alone.
+
+    The layers of :func:`patchgan_discriminator` without the source input:
+    CycleGAN's discriminators (Zhu et al. 2017) see only images of their
+    domain, since unpaired data has no source to show them.
+
+    Example:
+        >>> d = image_patchgan_discriminator((28, 28, 1), base_filters=8, downsamplings=2)
+        >>> d.output.shape
+        (None, 7, 7, 1)
+    """
+    image_shape = tuple(int(v) for v in image_shape)
+    if len(image_shape) != 3:
+        raise ValueError(f"image_shape must be (height, width, channels), got {image_shape}")
+    _check_patch_options(image_shape, downsamplings, normalization)
+    image = keras.Input(image_shape, name="image")
+    return keras.Model(image, _patch_logits(image, base_filters, downsamplings, normalization), name=name)
+
+
+def _check_patch_options(image_shape: tuple, downsamplings: int, normalization: str | None) -> None:
+    if downsamplings < 1 or min(image_shape[:2]) < 2**downsamplings:
+        raise ValueError(
+            f"{downsamplings} downsamplings need images of at least {2 ** max(downsamplings, 0)} pixels "
+            f"a side, got {image_shape[:2]}"
+        )
+    normalization_layer(normalization)  # fails early on an unknown name
+
+
+def _patch_logits(x, base_filters: int, downsamplings: int, normalization: str | None):
+    """The PatchGAN's layers from its (stacked) input to one logit per patch."""
     for step in range(downsamplings + 1):
         filters = base_filters * 2 ** min(step, 3)
         strides = 2 if step < downsamplings else 1
@@ -95,5 +131,4 @@ def patchgan_discriminator(
         if norm is not None:
             x = norm(x)
         x = layers.LeakyReLU(0.2)(x)
-    logits = layers.Conv2D(1, 4, padding="same", kernel_initializer=normal_init(), dtype="float32")(x)
-    return keras.Model([source, image], logits, name=name)
+    return layers.Conv2D(1, 4, padding="same", kernel_initializer=normal_init(), dtype="float32")(x)

@@ -1,0 +1,437 @@
+"""CycleGAN: unpaired image-to-image translation (Zhu et al. 2017).
+
+Two generators translate between domains A and B, ``G: A -> B`` and
+``F: B -> A``; two discriminators judge each domain, ``D_A`` and ``D_B``.
+With no pairs to compare against, the generators learn from their
+discriminators and from each other: a translation must survive the round
+trip, ``F(G(a)) ~ a`` and ``G(F(b)) ~ b`` (cycle consistency), and a
+generator shown an image already of its target domain should leave it alone,
+``G(b) ~ b`` and ``F(a) ~ a`` (identity, which keeps colours and tones).
+
+keras_gan's design carries over: both discriminators are frozen inside one
+combined model that trains both generators,
+
+    combined([a, b]) = {verdict_b: D_B(G(a)),  verdict_a: D_A(F(b)),
+                        cycle_a: F(G(a)),       cycle_b: G(F(b)),
+                        identity_b: G(b),       identity_a: F(a)}
+
+and ``train_step`` alternates the discriminators' update with the
+generators' update through it:
+
+    D phase:  D_A learns a vs pool_A(F(b)),  D_B learns b vs pool_B(G(a))
+    G phase:  L = loss.generator(verdict_b) + loss.generator(verdict_a)
+                  + cycle_weight * (|F(G(a)) - a| + |G(F(b)) - b|)
+                  + identity_weight * (|G(b) - b| + |F(a) - a|)
+
+The discriminators see generated images through a history buffer of 50
+images each (:class:`keras_gan.training.image_pool.ImagePool`). The defaults
+are the paper's: the least-squares loss, cycle weight 10, identity weight
+0.5 x 10, Adam(2e-4, beta_1=0.5); the paper keeps the learning rate for half
+of training and then lets it fall linearly to zero, which
+``keras_gan.training.schedules.learning_rate(2e-4, 0.5, total_steps)`` gives.
+
+Example:
+    >>> from keras_gan import networks
+    >>> from keras_gan.models.cyclegan import CycleGAN
+    >>> gan = CycleGAN(networks.resnet_generator((28, 28, 1)), networks.resnet_generator((28, 28, 1)),
+    ...                networks.image_patchgan_discriminator((28, 28, 1), downsamplings=2),
+    ...                networks.image_patchgan_discriminator((28, 28, 1), downsamplings=2))
+    >>> gan.compile()
+    >>> gan.fit(unpaired_dataset(a, b, 16), steps_per_epoch=125, epochs=5)   # doctest: +SKIP
+    >>> gan.translate(test_a, "AtoB")                                         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from keras_gan import checks, networks
+from keras_gan import losses as losses_lib
+from keras_gan.models.gan import predict_in_batches
+from keras_gan.models.paired import pair_scores
+from keras_gan.training.image_pool import POOL_SIZE, ImagePool
+
+DIRECTIONS = ("AtoB", "BtoA")
+
+
+def _image_shape(tensor) -> tuple:
+    return tuple(tensor.shape[1:])
+
+
+@keras.saving.register_keras_serializable(package="keras_gan")
+class CycleGAN(keras.Model):
+    """Two generators and two discriminators trained on unpaired images (Zhu et al. 2017).
+
+    Args:
+        generator_ab: G, a Keras model ``image of A -> image of B``.
+        generator_ba: F, ``image of B -> image of A``.
+        discriminator_a: D_A, ``image of A -> logits`` (one per image, or a
+            PatchGAN grid of them), no final sigmoid.
+        discriminator_b: D_B, ``image of B -> logits``.
+        d_steps: discriminator updates per generator update; they share the
+            step's batch and its pooled generated images.
+        cycle_weight: weight of the cycle-consistency L1 terms (10 in the paper).
+        identity_weight: weight of the identity L1 terms (0.5 x 10 in the
+            paper); 0 turns them off, which domains with different shapes need.
+        pool_size: generated images each discriminator's history buffer
+            keeps (50 in the paper); 0 shows it only the current batch.
+        seed: seeds the history buffers' draws.
+        name: model name.
+
+    Batches are ``(a, b)`` tuples of images in [-1, 1], drawn independently
+    from each domain (:func:`keras_gan.data.unpaired.unpaired_dataset`).
+    """
+
+    def __init__(
+        self,
+        generator_ab: keras.Model,
+        generator_ba: keras.Model,
+        discriminator_a: keras.Model,
+        discriminator_b: keras.Model,
+        d_steps: int = 1,
+        *,
+        cycle_weight: float = 10.0,
+        identity_weight: float = 5.0,
+        pool_size: int = POOL_SIZE,
+        seed: int | None = None,
+        name: str = "cyclegan",
+        **kwargs,
+    ):
+        super().__init__(name=name, **kwargs)
+        self.d_steps = checks.integer("d_steps", d_steps, 1)
+        checks.number("cycle_weight", cycle_weight, zero=True)
+        checks.number("identity_weight", identity_weight, zero=True)
+        self.generator_ab, self.generator_ba = generator_ab, generator_ba
+        self.discriminator_a, self.discriminator_b = discriminator_a, discriminator_b
+        self.cycle_weight, self.identity_weight = float(cycle_weight), float(identity_weight)
+        self.pool_size, self.seed = pool_size, seed
+        self.a_shape, self.b_shape = self._check_networks()
+
+        # Each discriminator layer's own flag, so that the discriminator phase
+        # trains what the user left trainable and nothing that they froze.
+        self._discriminator_flags = [[layer.trainable for layer in d._flatten_layers()] for d in self.discriminators]
+        for discriminator in self.discriminators:
+            discriminator.trainable = False
+        self.combined = self.build_combined()
+        self.pool_a = ImagePool(self.a_shape, pool_size, seed=None if seed is None else seed + 1, name="pool_a")
+        self.pool_b = ImagePool(self.b_shape, pool_size, seed=None if seed is None else seed + 2, name="pool_b")
+
+        self.trackers = {
+            key: keras.metrics.Mean(name=key)
+            for key in ("d_a_loss", "d_b_loss", "g_loss", "g_adversarial", "cycle_l1", "identity_l1")
+        }
+        self.built = True
+
+    # ------------------------------------------------------------------ building
+
+    @property
+    def discriminators(self) -> tuple:
+        return self.discriminator_a, self.discriminator_b
+
+    def _check_networks(self) -> tuple[tuple, tuple]:
+        for role, network in (("generator_ab", self.generator_ab), ("generator_ba", self.generator_ba)):
+            if len(network.inputs) != 1 or len(network.inputs[0].shape) != 4:
+                raise ValueError(
+                    f"{role} must take one image (batch, H, W, C); got inputs {[_image_shape(t) for t in network.inputs]}"
+                )
+        a_shape, b_shape = _image_shape(self.generator_ab.inputs[0]), _image_shape(self.generator_ab.outputs[0])
+        expected = {
+            "generator_ba's input": (_image_shape(self.generator_ba.inputs[0]), b_shape),
+            "generator_ba's output": (_image_shape(self.generator_ba.outputs[0]), a_shape),
+            "discriminator_a's input": (_image_shape(self.discriminator_a.inputs[0]), a_shape),
+            "discriminator_b's input": (_image_shape(self.discriminator_b.inputs[0]), b_shape),
+        }
+        for what, (shape, wanted) in expected.items():
+            if shape != wanted:
+                raise ValueError(
+                    f"{what} has shape {shape}, but generator_ab maps {a_shape} (A) -> {b_shape} (B), so it must be {wanted}"
+                )
+        if self.identity_weight and a_shape != b_shape:
+            raise ValueError(
+                f"the identity terms feed images of B to generator_ab, so they need domains of one shape; "
+                f"A is {a_shape} and B is {b_shape}: pass identity_weight=0"
+            )
+        names = [network.name for network in (self.generator_ab, self.generator_ba, *self.discriminators)]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(
+                f"the four networks share the combined model, so they need distinct names; {repeated} is used "
+                "more than once (build them with name=..., e.g. 'generator_ab')"
+            )
+        for role, network in (("discriminator_a", self.discriminator_a), ("discriminator_b", self.discriminator_b)):
+            activation = getattr(network.layers[-1], "activation", None)
+            if getattr(activation, "__name__", "") == "sigmoid":
+                raise ValueError(f"{role}'s last layer applies a sigmoid; keras_gan's losses take logits, so drop it")
+        return a_shape, b_shape
+
+    def build_combined(self) -> keras.Model:
+        """``[a, b] ->`` the two verdicts, the two cycles and the two identities; D_A and D_B frozen."""
+        a = keras.Input(self.a_shape, name="a")
+        b = keras.Input(self.b_shape, name="b")
+        fake_b, fake_a = self.generator_ab(a), self.generator_ba(b)
+        outputs = {
+            "verdict_b": self.discriminator_b(fake_b),
+            "verdict_a": self.discriminator_a(fake_a),
+            "cycle_a": self.generator_ba(fake_b),
+            "cycle_b": self.generator_ab(fake_a),
+        }
+        if self.identity_weight:
+            outputs["identity_b"] = self.generator_ab(b)
+            outputs["identity_a"] = self.generator_ba(a)
+        return keras.Model([a, b], outputs, name="combined")
+
+    @contextlib.contextmanager
+    def _discriminators_as_built(self):
+        """Gives every discriminator layer back its own ``trainable`` flag inside the block (read at trace time)."""
+        for discriminator, flags in zip(self.discriminators, self._discriminator_flags):
+            # Outer layers come first, so a model's flag is set before its layers' own.
+            for layer, flag in zip(discriminator._flatten_layers(), flags):
+                layer.trainable = flag
+        try:
+            yield
+        finally:
+            for discriminator in self.discriminators:
+                discriminator.trainable = False
+
+    @property
+    def discriminator_variables(self) -> list:
+        """What the discriminator phase updates: both discriminators' trainable variables."""
+        with self._discriminators_as_built():
+            return [v for d in self.discriminators for v in d.trainable_variables]
+
+    @property
+    def generator_variables(self) -> list:
+        """What the generator phase updates: the combined model's trainable variables, G's and F's."""
+        return list(self.combined.trainable_variables)
+
+    # ------------------------------------------------------------------ compiling
+
+    def compile(self, d_optimizer=None, g_optimizer=None, loss: str | losses_lib.LossPair = "least_squares", **kwargs):
+        """Sets the two optimizers and the loss family.
+
+        Args:
+            d_optimizer: updates both discriminators; Adam(2e-4, beta_1=0.5)
+                when omitted.
+            g_optimizer: updates both generators; the same default.
+            loss: a name from ``keras_gan.losses.LOSSES`` or a ``LossPair``;
+                least squares (Mao et al. 2017) as in the paper.
+            **kwargs: passed to ``keras.Model.compile`` (``steps_per_execution``, ...).
+        """
+        self.loss_pair = losses_lib.get(loss)
+        self.d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer else keras.optimizers.Adam(2e-4, beta_1=0.5)
+        self.g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer else keras.optimizers.Adam(2e-4, beta_1=0.5)
+        if self.d_optimizer is self.g_optimizer:
+            raise ValueError("d_optimizer and g_optimizer must be two different optimizer objects")
+        # The generators' optimizer doubles as the model's, so that ``optimizer.iterations`` counts steps.
+        super().compile(optimizer=self.g_optimizer, **kwargs)
+        self.d_optimizer.build(self.discriminator_variables)
+        self.g_optimizer.build(self.generator_variables)
+
+    def get_compile_config(self):
+        return {
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "loss": self.loss_pair.name,
+            "steps_per_execution": self.steps_per_execution,
+        }
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        for key in ("d_optimizer", "g_optimizer"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        self.compile(**config)
+
+    # ------------------------------------------------------------------ the step
+
+    def fit(self, *args, **kwargs):
+        """``keras.Model.fit``; a ``tf.data.Dataset`` shuffles itself (as ``unpaired_dataset``'s does),
+        so ``shuffle`` defaults to ``False`` for one instead of drawing Keras's warning that it is ignored."""
+        x = args[0] if args else kwargs.get("x")
+        if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)
+        return super().fit(*args, **kwargs)
+
+    def train_step(self, data):
+        if not isinstance(data, (tuple, list)) or len(data) != 2:
+            raise ValueError("CycleGAN trains on (a, b) batches, one image batch of each domain")
+        a, b = data
+        fake_a, fake_b = self.pooled_fakes(a, b)
+        for _ in range(self.d_steps):
+            self.discriminator_step(a, b, fake_a, fake_b)
+        self.generator_step(a, b)
+        return {m.name: m.result() for m in self.metrics}
+
+    def pooled_fakes(self, a, b):
+        """``pool_A(F(b))`` and ``pool_B(G(a))``: the generated images the discriminators see this step."""
+        fake_a = self.pool_a(ops.stop_gradient(self.generator_ba(b, training=True)))
+        fake_b = self.pool_b(ops.stop_gradient(self.generator_ab(a, training=True)))
+        return fake_a, fake_b
+
+    def discriminator_step(self, a, b, fake_a, fake_b):
+        """One update of D_A (a vs ``fake_a``) and D_B (b vs ``fake_b``); the generators are untouched."""
+        with self._discriminators_as_built():
+            variables = [v for d in self.discriminators for v in d.trainable_variables]
+            with tf.GradientTape() as tape:
+                d_a = self.loss_pair.discriminator(
+                    self.discriminator_a(a, training=True), self.discriminator_a(fake_a, training=True)
+                )
+                d_b = self.loss_pair.discriminator(
+                    self.discriminator_b(b, training=True), self.discriminator_b(fake_b, training=True)
+                )
+                loss = d_a + d_b  # the two discriminators share no variable: each gets its own loss's gradient
+            self.d_optimizer.apply(tape.gradient(loss, variables), variables)
+        self.trackers["d_a_loss"].update_state(d_a)
+        self.trackers["d_b_loss"].update_state(d_b)
+
+    def generator_loss(self, a, b):
+        """The generators' total loss through the combined model, and its unweighted terms."""
+        out = self.combined([a, b], training=True)
+        adversarial = self.loss_pair.generator(out["verdict_b"]) + self.loss_pair.generator(out["verdict_a"])
+        cycle = _l1(out["cycle_a"], a) + _l1(out["cycle_b"], b)
+        loss = adversarial + self.cycle_weight * cycle
+        identity = ops.zeros(())
+        if self.identity_weight:
+            identity = _l1(out["identity_a"], a) + _l1(out["identity_b"], b)
+            loss = loss + self.identity_weight * identity
+        return loss, {"g_adversarial": adversarial, "cycle_l1": cycle / 2, "identity_l1": identity / 2}
+
+    def generator_step(self, a, b):
+        """One update of G and F through the combined model; D_A and D_B are frozen inside it."""
+        variables = self.generator_variables
+        with tf.GradientTape() as tape:
+            loss, terms = self.generator_loss(a, b)
+        self.g_optimizer.apply(tape.gradient(loss, variables), variables)
+        self.trackers["g_loss"].update_state(loss)
+        for key, value in terms.items():
+            self.trackers[key].update_state(value)
+
+    @property
+    def metrics(self):
+        # Listed here so that Keras resets them at each epoch. cycle_l1 and
+        # identity_l1 are the mean absolute errors averaged over both directions.
+        return list(self.trackers.values())
+
+    # ------------------------------------------------------------------ using it
+
+    def call(self, inputs, training=False):
+        """Translates images of A into B (``G``)."""
+        return self.generator_ab(inputs, training=training)
+
+    def generator(self, direction: str = "AtoB") -> keras.Model:
+        """G for ``"AtoB"``, F for ``"BtoA"``."""
+        if direction not in DIRECTIONS:
+            raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+        return self.generator_ab if direction == "AtoB" else self.generator_ba
+
+    def translate(self, images, direction: str = "AtoB", batch_size: int = 256) -> np.ndarray:
+        """Runs G (``"AtoB"``) or F (``"BtoA"``) in inference mode; images in [-1, 1], float32 numpy out."""
+        generator = self.generator(direction)
+        images = np.asarray(images, dtype="float32")
+        shape = _image_shape(generator.inputs[0])
+        if images.ndim != 4 or images.shape[1:] != shape:
+            raise ValueError(f"images of shape {images.shape[1:]} do not fit the {direction} generator's input {shape}")
+        return predict_in_batches(generator, images, batch_size)
+
+    def get_config(self):
+        # The discriminators are written with their own layers' flags, not frozen: a model
+        # loaded from the config freezes them itself, and must know what to train.
+        with self._discriminators_as_built():
+            serialized = {
+                key: keras.saving.serialize_keras_object(getattr(self, key))
+                for key in ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
+            }
+        return {
+            **serialized,
+            "d_steps": self.d_steps,
+            "cycle_weight": self.cycle_weight,
+            "identity_weight": self.identity_weight,
+            "pool_size": self.pool_size,
+            "seed": self.seed,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+
+def build_cyclegan(
+    image_shape=(28, 28, 1),
+    base_filters: int = 64,
+    num_blocks: int = 9,
+    downsamplings: int = 3,
+    **options,
+) -> CycleGAN:
+    """A CycleGAN of two ResNet generators and two PatchGAN discriminators for images of ``image_shape``.
+
+    Args:
+        image_shape: ``(H, W, C)`` of both domains; H and W divisible by 4.
+        base_filters: width of all four networks (64 in the paper).
+        num_blocks: residual blocks of each generator (9 in the paper for
+            256x256 images).
+        downsamplings: stride-2 layers of each discriminator (3 in the paper,
+            70x70 patches; 2 suits 28x28 digits).
+        **options: the :class:`CycleGAN` options (``cycle_weight``, ``seed``, ...).
+
+    Returns:
+        The model, not compiled.
+    """
+    def generator(name):
+        return networks.resnet_generator(image_shape, base_filters=base_filters, num_blocks=num_blocks, name=name)
+
+    def discriminator(name):
+        return networks.image_patchgan_discriminator(
+            image_shape, base_filters=base_filters, downsamplings=downsamplings, name=name
+        )
+
+    return CycleGAN(
+        generator("generator_ab"), generator("generator_ba"),
+        discriminator("discriminator_a"), discriminator("discriminator_b"),
+        **options,
+    )
+
+
+def known_translation_scores(gan: CycleGAN, a, b, labels=None, classifier=None, batch_size: int = 256) -> dict:
+    """Scores a CycleGAN on held-out images of A whose translations ``b = T(a)`` are known.
+
+    Args:
+        gan: the trained model.
+        a: held-out images of A in [-1, 1].
+        b: ``T(a)``, their true translations (e.g. from
+            :func:`keras_gan.data.unpaired.mnist_domains` ``("test")``).
+        labels: class labels of ``a``; with ``classifier``, the share of
+            ``F(b)`` classified as their label is reported.
+        classifier: a model ``images -> class probabilities`` (the shipped
+            MNIST classifier for digits).
+        batch_size: images per forward pass.
+
+    Returns:
+        ``{"held_out": N, "AtoB": pair_scores(G(a), b), "identity": pair_scores(a, b)}``
+        (mean L1, PSNR, SSIM; the identity mapping is the baseline ``G``
+        must beat), plus, with a classifier, ``"class_kept"``: accuracy on
+        ``F(b)``, and ``"class_real"``: its accuracy on ``a`` itself.
+    """
+    a, b = np.asarray(a, dtype="float32"), np.asarray(b, dtype="float32")
+    scores = {
+        "held_out": len(a),
+        "AtoB": pair_scores(gan.translate(a, "AtoB", batch_size), b),
+        "identity": pair_scores(a, b),
+    }
+    if classifier is not None and labels is not None:
+        labels = np.asarray(labels)
+        for key, images in (("class_kept", gan.translate(b, "BtoA", batch_size)), ("class_real", a)):
+            predicted = predict_in_batches(classifier, images, batch_size).argmax(-1)
+            scores[key] = float(np.mean(predicted == labels))
+    return scores
+
+
+def _l1(x, y):
+    return ops.mean(ops.abs(x - ops.cast(y, x.dtype)))
