@@ -75,7 +75,7 @@ import torch_peer  # noqa: E402
 
 from keras_gan import GAN, networks  # noqa: E402
 from keras_gan.training import distribution as execution  # noqa: E402
-from keras_gan.models.gan import DEFAULT_STEPS_PER_EXECUTION  # noqa: E402
+from keras_gan.training.distribution import DEFAULT_STEPS_PER_EXECUTION  # noqa: E402
 
 METHODS = ("classic", "two-tape", "keras_gan", "keras_gan fast", "pytorch example")
 
@@ -657,10 +657,10 @@ def peer_lines(results: list[CaseResult], args) -> list[str]:
 
 def results_record(results: list[CaseResult], args) -> dict:
     """Every timed block's figures and where they came from, for ``--json``."""
-    record = {"provenance": provenance.record("benchmarks/throughput.py", args.argv), "cases": []}
+    record = {"provenance": provenance.record("benchmarks/throughput.py", args.argv), "runs": []}
     for result in results:
         per_image = result.flops_per_step / result.case.batch_size
-        record["cases"].append({
+        record["runs"].append({
             "case": result.case.name,
             "description": result.case.description,
             "steps_per_block": result.steps,

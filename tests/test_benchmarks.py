@@ -158,7 +158,7 @@ def test_quick_run_times_the_pytorch_example_beside_keras_gan_and_writes_the_jso
     record = json.loads(out_json.read_text())
     assert record["provenance"]["command"].startswith("python benchmarks/throughput.py --quick")
     assert record["provenance"]["cores"] == os.cpu_count() and record["provenance"]["cpu"]
-    case = record["cases"][0]
+    case = record["runs"][0]
     assert case["case"] == "dcgan28-b64" and len(case["images_per_second"]["pytorch example"]) == 1
     assert set(case["images_per_second"]) == {"classic", "two-tape", "keras_gan", "keras_gan fast", "pytorch example"}
 
@@ -277,3 +277,63 @@ def test_threads_benchmark_refuses_a_bad_setting_before_timing_anything():
     assert result.returncode == 2
     assert "--threads takes 'default' or positive integers, comma-separated; got '0'" in result.stderr
     assert "round" not in result.stdout
+
+
+# ---------------------------------------------------------------- benchmarks/time_to_quality.py
+
+TTQ_SCRIPT = SCRIPT.with_name("time_to_quality.py")
+
+
+def load_time_to_quality():
+    if "time_to_quality" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("time_to_quality", TTQ_SCRIPT)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["time_to_quality"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["time_to_quality"]
+
+
+def test_time_to_quality_summary_gives_mean_fid_over_the_floor_and_the_wall_range():
+    ttq = load_time_to_quality()
+    rows = [
+        {"fid": 15.0, "fid_floor": 8.0, "wall_seconds": 290.0, "cpu_seconds": 500.0},
+        {"fid": 17.0, "fid_floor": 8.0, "wall_seconds": 310.0, "cpu_seconds": 520.0},
+    ]
+    # Mean FID 16.0, sd sqrt(2) = 1.4, 16 / 8 = 2.00x the floor; CPU mean 510.
+    assert ttq.summary_line("candidate", rows) == (
+        "candidate: 2 seeds, FID 16.0 (sd 1.4), 15.0-17.0, 2.00x the floor 8.00; wall 290-310 s, CPU 510 s"
+    )
+
+
+def test_time_to_quality_refuses_bad_settings_before_training_or_writing(tmp_path):
+    ttq = load_time_to_quality()
+    out = tmp_path / "ttq.json"
+    with pytest.raises(ValueError, match="unknown TrainConfig field.s. epoch in --set"):
+        ttq.main(["--set", "epoch=3", "--json", str(out)])
+    with pytest.raises(ValueError, match="--curve-every must be a positive number of epochs; got 0"):
+        ttq.main(["--curve-every", "0", "--json", str(out)])
+    with pytest.raises(ValueError, match="lr_decay_start"):  # TrainConfig's own check of the value
+        ttq.main(["--set", "lr_decay_start=2", "--json", str(out)])
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_time_to_quality_trains_scores_and_records_the_curve(tmp_path):
+    out = tmp_path / "ttq.json"
+    result = subprocess.run(
+        [sys.executable, str(TTQ_SCRIPT), "--seeds", "1", "--first-seed", "3", "--set", "epochs=2",
+         "--set", "steps_per_epoch=2", "--set", "base_filters=4", "--curve-every", "1", "--json", str(out)],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    (row,) = json.loads(out.read_text())
+    assert row["label"] == "preset base_filters=4,epochs=2,steps_per_epoch=2" and row["seed"] == 3
+    assert row["config"]["epochs"] == 2 and row["config"]["base_filters"] == 4 and row["steps"] == 4
+    assert len(row["fid_draws"]) == 5 and row["fid"] == pytest.approx(np.mean(row["fid_draws"]))
+    assert row["fid_floor"] == pytest.approx(8.096, abs=0.01)  # the real digits' floor, 5 draws
+    assert [point["epoch"] for point in row["curve"]] == [1, 2] and [p["steps"] for p in row["curve"]] == [2, 4]
+    assert 0 < row["curve"][0]["train_seconds"] < row["curve"][1]["train_seconds"] < row["wall_seconds"]
+    assert row["curve"][1]["fid_draws"] == pytest.approx(row["fid_draws"], rel=1e-4)  # the saved generator, same draws
+    assert row["startup_seconds"] > 0 and row["cpu_seconds"] > 0
+    assert row["provenance"]["command"].startswith("python benchmarks/time_to_quality.py --seeds 1")
+    assert "FID" in result.stdout and "1 seeds" in result.stdout
