@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -6,16 +10,16 @@ from PIL import Image
 
 from keras_gan import losses, networks
 from keras_gan.data import unpaired
-from keras_gan.models.cyclegan import CycleGAN, build_cyclegan, known_translation_scores
+from keras_gan.models.cyclegan import CycleGAN, known_translation_scores
 from keras_gan.models.paired import pair_scores
-from keras_gan.networks.resnet import ReflectionPadding2D
+from keras_gan.networks.resnet import reflection_pad
 from keras_gan.training.image_pool import ImagePool
 
 SHAPE = (8, 8, 1)
 
 
 def tiny_cyclegan(**options):
-    return build_cyclegan(SHAPE, base_filters=4, num_blocks=1, downsamplings=2, seed=0, **options)
+    return CycleGAN(*networks.cyclegan_networks(SHAPE, base_filters=4, num_blocks=1), seed=0, **options)
 
 
 def tiny_networks():
@@ -78,15 +82,38 @@ def test_resnet_generator_refuses_sides_not_divisible_by_four_and_bad_sizes():
 
 def test_reflection_padding_mirrors_the_border():
     x = np.arange(9, dtype="float32").reshape(1, 3, 3, 1)
-    padded = keras.ops.convert_to_numpy(ReflectionPadding2D(1)(x))[0, ..., 0]
+    padded = keras.ops.convert_to_numpy(reflection_pad(x, 1))[0, ..., 0]
     np.testing.assert_array_equal(padded[0], [4, 3, 4, 5, 4])  # row 1 mirrored above row 0
     np.testing.assert_array_equal(padded[:, 0], [4, 1, 4, 7, 4])
+
+
+@pytest.mark.slow
+def test_plain_keras_opens_a_saved_resnet_generator_without_keras_gan(tmp_path):
+    generator = networks.resnet_generator(SHAPE, base_filters=2, num_blocks=1)
+    generator.save(tmp_path / "generator.keras")
+    expected = keras.ops.convert_to_numpy(generator(images(2)))
+    np.save(tmp_path / "x.npy", images(2))
+    code = (
+        "import sys, keras, numpy as np; assert not any(m.startswith('keras_gan') for m in sys.modules); "
+        f"m = keras.models.load_model({str(tmp_path / 'generator.keras')!r}, safe_mode=True, compile=False); "
+        f"np.save({str(tmp_path / 'y.npy')!r}, keras.ops.convert_to_numpy(m(np.load({str(tmp_path / 'x.npy')!r}))))"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    np.testing.assert_allclose(np.load(tmp_path / "y.npy"), expected, atol=1e-5)
 
 
 def test_image_patchgan_judges_one_image_with_a_grid_of_logits():
     discriminator = networks.image_patchgan_discriminator((28, 28, 1), base_filters=8, downsamplings=2)
     assert len(discriminator.inputs) == 1
     assert discriminator.output.shape == (None, 7, 7, 1)
+
+
+@pytest.mark.parametrize("side, blocks, grid", [(28, 3, 7), (64, 3, 8), (128, 6, 16)])
+def test_cyclegan_networks_are_sized_as_the_paper_for_the_image_side(side, blocks, grid):
+    g, f, d_a, d_b = networks.cyclegan_networks((side, side, 1), base_filters=2)
+    assert [net.name for net in (g, f, d_a, d_b)] == ["generator_ab", "generator_ba", "discriminator_a", "discriminator_b"]
+    assert sum(isinstance(layer, keras.layers.Add) for layer in g.layers) == blocks
+    assert d_b.output.shape == (None, grid, grid, 1)  # 2 stride-2 layers below 64 pixels, 3 from 64
 
 
 # ---------------------------------------------------------------------------- the frozen discriminators
@@ -238,6 +265,22 @@ def test_a_saved_cyclegan_loads_compiled_and_continues_as_the_original(tmp_path)
     np.testing.assert_array_equal(np.array(loaded.pool_a.images), np.array(gan.pool_a.images))
 
 
+def test_a_checkpoint_holds_both_history_buffers_and_both_optimizers(tmp_path):
+    a, b = tf.constant(images(4, 1)), tf.constant(images(4, 2))
+    gan = tiny_cyclegan()
+    gan.compile()
+    gan.train_step((a, b))
+    gan.save_weights(tmp_path / "epoch_001.weights.h5")
+    resumed = tiny_cyclegan()
+    resumed.compile()
+    resumed.load_weights(tmp_path / "epoch_001.weights.h5")
+    assert int(resumed.pool_a.count) == int(resumed.pool_b.count) == 4
+    np.testing.assert_array_equal(np.array(resumed.pool_a.images), np.array(gan.pool_a.images))
+    assert (int(resumed.d_optimizer.iterations), int(resumed.g_optimizer.iterations)) == (1, 1)
+    for mine, theirs in zip(gan.generator_variables, resumed.generator_variables):
+        np.testing.assert_array_equal(np.array(mine), np.array(theirs))
+
+
 # ---------------------------------------------------------------------------- the history buffer
 
 
@@ -377,3 +420,44 @@ def test_known_translation_scores_compare_g_with_the_true_translation_and_the_id
     assert scores["AtoB"] == pytest.approx(pair_scores(gan.generator_ab(a), b), rel=1e-5)
     assert scores["identity"] == pytest.approx(pair_scores(a, b))
     assert scores["class_kept"] == 1.0
+
+
+# ---------------------------------------------------------------------------- the command line
+
+
+def test_the_command_line_trains_on_the_digits_demo_unless_given_a_folder():
+    from keras_gan.cli.config import TrainConfig
+
+    config = TrainConfig(model="cyclegan")
+    assert (config.dataset, config.loss, config.lr_decay_start) == ("mnist-inverted", "least_squares", 0.5)
+    with pytest.raises(ValueError, match="model 'dcgan' needs images; dataset 'mnist-inverted' holds unpaired"):
+        TrainConfig(dataset="mnist-inverted", model="dcgan").validate()
+
+
+@pytest.mark.slow
+def test_cli_trains_a_cyclegan_folder_and_translates_both_ways_from_the_run_directory(tmp_path, capsys):
+    from keras_gan.cli import generate, train
+
+    root = tmp_path / "summer2winter"
+    for name, count, value in (("trainA", 8, 255), ("trainB", 6, 0), ("testA", 3, 255)):
+        write_images(root / name, count, value=value)
+    out = tmp_path / "run"
+    argv = ["--model", "cyclegan", "--dataset", str(root), "--image-size", "8", "--epochs", "1", "--batch-size", "4",
+            "--base-filters", "4", "--quiet", "--out", str(out)]
+    assert train.main(argv) == 0
+    for name in ("generator.keras", "generator_BtoA.keras", "config.json", "log.csv", "samples/epoch_001.png"):
+        assert (out / name).is_file(), name
+    assert unpaired.steps_per_epoch(range(8), range(6), 4) == 2
+    translated = {}
+    for direction in ("AtoB", "BtoA"):
+        target = tmp_path / f"{direction}.npy"
+        argv = [str(out), "--input", str(root / "testA"), "--direction", direction, "--out", str(target)]
+        assert generate.main(argv) == 0
+        translated[direction] = np.load(target)
+        assert translated[direction].shape == (3, 8, 8, 3)
+    gan = keras.models.load_model(out / "generator_BtoA.keras", compile=False)
+    expected = keras.ops.convert_to_numpy(gan(unpaired.load_unpaired_folders(root / "testA", root / "testA", (8, 8, 3)).a))
+    np.testing.assert_allclose(translated["BtoA"], expected, atol=1e-5)
+    assert not np.allclose(translated["AtoB"], translated["BtoA"])
+    assert generate.main([str(out), "--direction", "BtoA"]) == 2
+    assert "--direction translates images" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from keras_gan import networks
 from keras_gan.cli import families
 from keras_gan.cli.config import TrainConfig
 from keras_gan.models.conditional import ConditionalGAN
+from keras_gan.models.cyclegan import CycleGAN
 from keras_gan.models.gan import GAN
 from keras_gan.models.pix2pix import Pix2Pix
 from keras_gan.models.srgan import SRGAN, VGGContent, WeightsUnavailableError
@@ -206,6 +207,15 @@ def build_srgan(config: TrainConfig, sample_shape: tuple, *, num_classes=None, t
         except WeightsUnavailableError as error:
             raise ValueError(f"vgg_weight {config.vgg_weight:g}: {error}") from None
     return SRGAN(generator, discriminator, vgg=vgg, vgg_weight=config.vgg_weight, **step_options(config))
+
+
+def build_cyclegan(config: TrainConfig, sample_shape: tuple, *, num_classes=None, total_steps=None) -> CycleGAN:
+    """Two ResNet generators and two PatchGANs of ``config.base_filters``, sized for the images as in the paper."""
+    _check_images(config, sample_shape)
+    if config.ema is not None or config.share_generator_pass:
+        raise ValueError("model 'cyclegan' keeps no moving average and makes no shared generator pass; "
+                         "drop --ema and --share-generator-pass")
+    return CycleGAN(*networks.cyclegan_networks(sample_shape, config.base_filters), d_steps=config.d_steps, seed=config.seed)
 
 
 def _check_images(config: TrainConfig, sample_shape: tuple) -> None:

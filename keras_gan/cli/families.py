@@ -91,13 +91,13 @@ class Family:
         return resolve(self.gan_class)
 
     def data_kind(self, dataset: str) -> str | None:
-        """What ``dataset`` holds as this family would read it (a folder may hold pairs)."""
+        """What ``dataset`` holds as this family would read it (a folder may hold pairs or two domains)."""
         kind = catalog.kind_of(dataset)
-        if kind == catalog.IMAGES and catalog.PAIRS in self.accepts and dataset not in catalog.DATASETS:
+        if kind == catalog.IMAGES and dataset not in catalog.DATASETS:
             from pathlib import Path
 
             if Path(dataset).is_dir():
-                return catalog.PAIRS
+                return next((k for k in (catalog.PAIRS, catalog.UNPAIRED) if k in self.accepts), kind)
         return kind
 
     def check_dataset(self, dataset: str) -> None:
@@ -186,6 +186,19 @@ FAMILIES: dict[str, Family] = {
         settings=("scale", "vgg_weight"),
         # Adam(1e-4, beta_1=0.9), as Ledig et al. train it.
         preset={"epochs": 10, "batch_size": 32, "base_filters": 32, "lr": 1e-4, "beta_1": 0.9},
+    ),
+    "cyclegan": Family(
+        name="cyclegan",
+        summary="unpaired image-to-image translation (Zhu et al. 2017): two ResNet generators, two PatchGANs, "
+        "cycle consistency",
+        data="two unpaired image domains: mnist-inverted, or a folder with trainA/ and trainB/ (and testA/ testB/)",
+        accepts=(catalog.UNPAIRED,),
+        demo="mnist-inverted",
+        build="keras_gan.cli.build:build_cyclegan",
+        setup="keras_gan.cli.setups:unpaired_domains",
+        gan_class="keras_gan.models.cyclegan:CycleGAN",
+        # The paper's: least squares, batch 1, 200 epochs with the rate decaying over the second 100.
+        preset={"epochs": 200, "batch_size": 1, "base_filters": 64, "loss": "least_squares", "lr_decay_start": 0.5},
     ),
 }
 

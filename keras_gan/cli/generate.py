@@ -11,9 +11,11 @@ space instead (a PNG with one path per row, or an animated ``.gif``), and
 of samples picked by their index in the grid that the same ``-n`` and
 ``--seed`` draw (see ``keras_gan.latent``).
 
-An image-to-image generator (pix2pix, SRGAN) takes ``--input IMAGE_OR_FOLDER``
-instead of latent vectors: ``--out`` is then a PNG grid (input | output per
-row), a ``.npy`` file, or a folder of one PNG per input.
+An image-to-image generator (pix2pix, SRGAN, CycleGAN) takes ``--input
+IMAGE_OR_FOLDER`` instead of latent vectors: ``--out`` is then a PNG grid
+(input | output per row), a ``.npy`` file, or a folder of one PNG per input.
+A CycleGAN run directory translates either way: ``--direction AtoB`` (the
+default, its ``generator.keras``) or ``--direction BtoA``.
 """
 
 from __future__ import annotations
@@ -34,18 +36,28 @@ from keras_gan.cli import parsers  # noqa: E402
 from keras_gan.models.conditional import class_grid, is_conditional, num_classes_of  # noqa: E402
 from keras_gan.models.gan import latent_vectors  # noqa: E402
 from keras_gan.models.paired import takes_images, translate_path  # noqa: E402
+from keras_gan.models.cyclegan import GENERATOR_FILES  # noqa: E402
 
 
-def load_generator(path: str | os.PathLike) -> keras.Model:
+def load_generator(path: str | os.PathLike, direction: str | None = None) -> keras.Model:
     """Opens a saved generator with Keras's ``safe_mode`` on (no code is unpickled).
 
     Args:
         path: a ``.keras`` file, or a run directory (its ``generator.keras``).
+        direction: for a CycleGAN run directory, ``"AtoB"`` (G, its
+            ``generator.keras``) or ``"BtoA"`` (F, ``generator_BtoA.keras``).
 
     Raises:
         ValueError: when the file is missing or is not a Keras model.
     """
     path = Path(path)
+    if direction is not None:
+        if not (path / GENERATOR_FILES["BtoA"]).is_file():
+            raise ValueError(
+                f"--direction picks a generator of a CycleGAN run directory (one with {GENERATOR_FILES['BtoA']}); "
+                f"{path} is not one"
+            )
+        path = path / GENERATOR_FILES[direction]
     if path.is_dir():
         if not (path / "generator.keras").is_file():
             raise ValueError(f"{path} is a directory without generator.keras (not a finished keras_gan run)")
@@ -157,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.interpolate is not None and args.arithmetic is not None:
             raise ValueError("choose one of --interpolate and --arithmetic")
         check_out(args)
-        generator = load_generator(args.generator)
+        if args.direction is not None and args.input is None:
+            raise ValueError("--direction translates images: give them with --input IMAGE_OR_FOLDER")
+        generator = load_generator(args.generator, args.direction)
         _check_label(generator, args.label)
         if args.input is not None:
             path, count = translate_path(generator, args.input, args.out)

@@ -220,6 +220,9 @@ def generate_parser() -> argparse.ArgumentParser:
         "--interpolate; with --input also a folder, one PNG per input (default: samples.png)")
     add("--label", type=int, help="class to draw, for a conditional generator (default: one row per class)")
     add("--input", metavar="PATH", help="image or folder to translate, for an image-to-image generator (pix2pix, srgan)")
+    add("--direction", choices=catalog.DIRECTIONS,
+        help="cyclegan: translate --input with the run directory's A->B generator (generator.keras) or its B->A one "
+        "(generator_BtoA.keras)")
     walk = parser.add_argument_group("latent space")
     walk.add_argument("--interpolate", type=int, metavar="STEPS", help="walk between random latent points in STEPS steps")
     walk.add_argument("--rows", type=int, default=8, help="paths drawn by --interpolate (default: 8)")

@@ -40,6 +40,10 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
     "mnist-edges": {"model": "pix2pix", "epochs": 10, "batch_size": 32, "base_filters": 16, "image_shape": (32, 32, 1)},
     "mnist-masked": {"model": "pix2pix", "epochs": 10, "batch_size": 32, "base_filters": 16, "image_shape": (32, 32, 1)},
+    "mnist-inverted": {
+        "model": "cyclegan", "epochs": 5, "batch_size": 16, "base_filters": 16, "loss": "least_squares",
+        "lr_decay_start": 0.5, "steps_per_execution": 25,
+    },
 }
 # A folder of images, read as 64x64 RGB unless --image-size says otherwise.
 FOLDER_PRESET: dict[str, Any] = {"model": "dcgan", "epochs": 50, "batch_size": 64, "image_shape": (64, 64, 3)}

@@ -2,8 +2,9 @@
 
 Each family in :mod:`keras_gan.cli.families` names one of these as its
 ``setup``: :func:`unpaired` (images or points, labelled for a conditional
-GAN), :func:`pairs` ((source, target) images) or :func:`super_resolution`
-(high-resolution images). Each returns a :class:`Prepared`.
+GAN), :func:`pairs` ((source, target) images), :func:`super_resolution`
+(high-resolution images) or :func:`unpaired_domains` (two image domains
+without pairs). Each returns a :class:`Prepared`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from keras_gan.data import catalog, pairs as paired_data
 from keras_gan.data import datasets as data
 from keras_gan.models.gan import GAN, steps_per_epoch
 from keras_gan.models.paired import HeldOutScores
+from keras_gan.data import unpaired as unpaired_data
+from keras_gan.models.cyclegan import GENERATOR_FILES
+from keras_gan.training import callbacks
 
 
 @dataclasses.dataclass
@@ -103,6 +107,42 @@ def super_resolution(config: TrainConfig) -> Prepared:
     baseline = paired_data.upsample_bicubic(sources, config.scale)
     scores = [_held_out_scores(config, sources, targets, baseline, "bicubic")]
     return Prepared(gan, pipeline, steps, "image", None, sources[: config.samples], scores)
+
+
+def unpaired_domains(config: TrainConfig) -> Prepared:
+    """Images of two domains with no pairs, and the CycleGAN that translates between them.
+
+    The digits demo's held-out digits, whose translations are known, are
+    scored after every epoch against the identity (as pix2pix's pairs are)
+    and fill the sample grids; a folder's grids show its ``testA/`` images
+    (``trainA/``'s when it has none). F, the B -> A generator, is written as
+    ``generator_BtoA.keras`` beside ``generator.keras`` (G).
+    """
+    train = unpaired_data.load_unpaired(config.dataset, "train", config.image_shape)
+    steps = config.steps_per_epoch or unpaired_data.steps_per_epoch(train.a, train.b, config.batch_size)
+    gan = build_gan(config, train.a.shape[1:], total_steps=config.epochs * steps)
+    if gan.pool_size and config.batch_size > gan.pool_size:
+        raise ValueError(f"batch_size {config.batch_size} exceeds the CycleGAN's history buffer of {gan.pool_size} images")
+    pipeline = unpaired_data.unpaired_dataset(train.a, train.b, config.batch_size, seed=config.seed)
+    reverse = _SaveGenerator(gan.generator_ba, Path(config.out) / GENERATOR_FILES["BtoA"])
+    if config.dataset in catalog.DATASETS:
+        test = unpaired_data.load_unpaired(config.dataset, "test", config.image_shape)
+        scores = _held_out_scores(config, test.a, test.b, test.a, "identity")
+        return Prepared(gan, pipeline, steps, "image", None, test.a[: config.samples], [scores, reverse])
+    test_a = Path(config.dataset) / "testA"
+    grid = data.scale_images(data.load_image_folder(test_a, config.image_shape)) if test_a.is_dir() else train.a
+    return Prepared(gan, pipeline, steps, "image", None, grid[: config.samples], [reverse])
+
+
+class _SaveGenerator(keras.callbacks.Callback):
+    """Writes ``generator`` to ``path`` when training ends."""
+
+    def __init__(self, generator: keras.Model, path: Path):
+        super().__init__()
+        self.generator, self.path = generator, path
+
+    def on_train_end(self, logs=None):
+        callbacks.save_generator(self.generator, self.path)
 
 
 def _held_out_scores(config, sources, targets, baseline, name) -> HeldOutScores:

@@ -15,6 +15,7 @@ from pathlib import Path
 IMAGES = "images"
 POINTS = "points"
 PAIRS = "pairs"
+UNPAIRED = "unpaired"  # images of two domains with no correspondence, for unpaired translation
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,7 +24,8 @@ class DatasetInfo:
 
     Attributes:
         description: one line for ``--help`` and the docs.
-        kind: ``"images"``, ``"points"`` or ``"pairs"`` ((source, target) images).
+        kind: ``"images"``, ``"points"``, ``"pairs"`` ((source, target) images)
+            or ``"unpaired"`` (images of two domains).
         channels: image channels (1 or 3); ``None`` for points.
         labelled: whether it has class labels.
         offline: whether it loads without a download.
@@ -62,6 +64,11 @@ DATASETS: dict[str, DatasetInfo] = {
     "mnist-masked": DatasetInfo(
         "digit of the shipped MNIST sample with a grey 12x12 square over it -> the whole digit",
         PAIRS, channels=1,
+    ),
+    "mnist-inverted": DatasetInfo(
+        "unpaired domains from the shipped MNIST sample: 2,000 digits (A) and 2,000 other digits with thickened, "
+        "inverted strokes (B); the 1,000 held-out digits score the translation",
+        UNPAIRED, channels=1,
     ),
 }
 KERAS_DATASETS = ("mnist", "fashion_mnist", "cifar10")
@@ -130,9 +137,11 @@ def channels_of(name: str) -> int:
 
 def describe_accepted() -> str:
     """Every form ``--dataset`` accepts, for help texts and error messages."""
-    by_kind = {kind: ", ".join(names(kind)) for kind in (IMAGES, POINTS, PAIRS)}
+    by_kind = {kind: ", ".join(names(kind)) for kind in (IMAGES, POINTS, PAIRS, UNPAIRED)}
     return (
         f"images: {by_kind[IMAGES]}; points: {by_kind[POINTS]}; (source, target) pairs: {by_kind[PAIRS]}; "
-        "or the path of an image folder (for pix2pix: side-by-side A|B images, or A/ and B/ subfolders), "
+        f"unpaired domains: {by_kind[UNPAIRED]}; "
+        "or the path of an image folder (for pix2pix: side-by-side A|B images, or A/ and B/ subfolders; "
+        "for cyclegan: trainA/ and trainB/ subfolders), "
         "or of a .npy array of images (N, H, W[, C]) or points (N, D)"
     )

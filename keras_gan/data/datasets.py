@@ -30,7 +30,9 @@ from PIL import Image
 from keras_gan.data import catalog
 
 # Name -> description of the datasets ``load`` reads (the paired ones are keras_gan.data.pairs').
-DATASETS = {name: info.description for name, info in catalog.DATASETS.items() if info.kind != catalog.PAIRS}
+DATASETS = {
+    name: info.description for name, info in catalog.DATASETS.items() if info.kind in (catalog.IMAGES, catalog.POINTS)
+}
 KERAS_DATASETS = catalog.KERAS_DATASETS
 SPLITS = catalog.SPLITS
 IMAGE_EXTENSIONS = catalog.IMAGE_EXTENSIONS

@@ -31,11 +31,8 @@ of training and then lets it fall linearly to zero, which
 ``keras_gan.training.schedules.learning_rate(2e-4, 0.5, total_steps)`` gives.
 
 Example:
-    >>> from keras_gan import networks
-    >>> from keras_gan.models.cyclegan import CycleGAN
-    >>> gan = CycleGAN(networks.resnet_generator((28, 28, 1)), networks.resnet_generator((28, 28, 1)),
-    ...                networks.image_patchgan_discriminator((28, 28, 1), downsamplings=2),
-    ...                networks.image_patchgan_discriminator((28, 28, 1), downsamplings=2))
+    >>> from keras_gan.networks import cyclegan_networks
+    >>> gan = CycleGAN(*cyclegan_networks((28, 28, 1), base_filters=16), seed=0)
     >>> gan.compile()
     >>> gan.fit(unpaired_dataset(a, b, 16), steps_per_epoch=125, epochs=5)   # doctest: +SKIP
     >>> gan.translate(test_a, "AtoB")                                         # doctest: +SKIP
@@ -50,13 +47,15 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from keras_gan import checks, networks
+from keras_gan import checks
 from keras_gan import losses as losses_lib
 from keras_gan.models.gan import predict_in_batches
 from keras_gan.models.paired import pair_scores
 from keras_gan.training.image_pool import POOL_SIZE, ImagePool
 
 DIRECTIONS = ("AtoB", "BtoA")
+# Where a run directory keeps each direction's generator: G as every family's generator.keras, F beside it.
+GENERATOR_FILES = {"AtoB": "generator.keras", "BtoA": "generator_BtoA.keras"}
 
 
 def _image_shape(tensor) -> tuple:
@@ -211,7 +210,19 @@ class CycleGAN(keras.Model):
 
     # ------------------------------------------------------------------ compiling
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss: str | losses_lib.LossPair = "least_squares", **kwargs):
+    def compile(
+        self,
+        d_optimizer=None,
+        g_optimizer=None,
+        loss: str | losses_lib.LossPair = "least_squares",
+        *,
+        gp_weight: float | None = None,
+        r1_gamma: float = 0.0,
+        penalty_every: int = 1,
+        clip_value: float | None = None,
+        label_smoothing: float = 0.0,
+        **kwargs,
+    ):
         """Sets the two optimizers and the loss family.
 
         Args:
@@ -220,8 +231,15 @@ class CycleGAN(keras.Model):
             g_optimizer: updates both generators; the same default.
             loss: a name from ``keras_gan.losses.LOSSES`` or a ``LossPair``;
                 least squares (Mao et al. 2017) as in the paper.
+            gp_weight, r1_gamma, penalty_every, clip_value, label_smoothing: the
+                GAN's regularisers, which CycleGAN does not have: accepted at
+                their neutral values only (the command line passes them to every family).
             **kwargs: passed to ``keras.Model.compile`` (``steps_per_execution``, ...).
         """
+        used = {"gp_weight": gp_weight, "r1_gamma": r1_gamma, "penalty_every": penalty_every != 1,
+                "clip_value": clip_value, "label_smoothing": label_smoothing}
+        if any(used.values()):
+            raise ValueError(f"CycleGAN has no discriminator penalty, clipping or label smoothing; got {used}")
         self.loss_pair = losses_lib.get(loss)
         self.d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer else keras.optimizers.Adam(2e-4, beta_1=0.5)
         self.g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer else keras.optimizers.Adam(2e-4, beta_1=0.5)
@@ -249,10 +267,8 @@ class CycleGAN(keras.Model):
     # ------------------------------------------------------------------ the step
 
     def fit(self, *args, **kwargs):
-        """``keras.Model.fit``; a ``tf.data.Dataset`` shuffles itself (as ``unpaired_dataset``'s does),
-        so ``shuffle`` defaults to ``False`` for one instead of drawing Keras's warning that it is ignored."""
-        x = args[0] if args else kwargs.get("x")
-        if isinstance(x, tf.data.Dataset):
+        """``keras.Model.fit``; ``shuffle`` defaults to ``False`` for a ``tf.data.Dataset``, which shuffles itself."""
+        if isinstance(args[0] if args else kwargs.get("x"), tf.data.Dataset):
             kwargs.setdefault("shuffle", False)
         return super().fit(*args, **kwargs)
 
@@ -322,15 +338,28 @@ class CycleGAN(keras.Model):
         """Translates images of A into B (``G``)."""
         return self.generator_ab(inputs, training=training)
 
-    def generator(self, direction: str = "AtoB") -> keras.Model:
+    @property
+    def generator(self) -> keras.Model:
+        """G, the A -> B generator, which ``generate`` runs (the other families' ``generator`` and ``sampling_generator``)."""
+        return self.generator_ab
+
+    sampling_generator = generator
+
+    def generator_for(self, direction: str) -> keras.Model:
         """G for ``"AtoB"``, F for ``"BtoA"``."""
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
         return self.generator_ab if direction == "AtoB" else self.generator_ba
 
+    def generate(self, n: int, seed=None, latent=None, batch_size: int = 256) -> np.ndarray:
+        """``translate(latent)``: the sample grids' call, as for pix2pix; ``latent`` holds images of A."""
+        if latent is None:
+            raise ValueError("CycleGAN translates images: call translate(images) or generate(len(images), latent=images)")
+        return self.translate(latent, "AtoB", batch_size)
+
     def translate(self, images, direction: str = "AtoB", batch_size: int = 256) -> np.ndarray:
         """Runs G (``"AtoB"``) or F (``"BtoA"``) in inference mode; images in [-1, 1], float32 numpy out."""
-        generator = self.generator(direction)
+        generator = self.generator_for(direction)
         images = np.asarray(images, dtype="float32")
         shape = _image_shape(generator.inputs[0])
         if images.ndim != 4 or images.shape[1:] != shape:
@@ -363,54 +392,15 @@ class CycleGAN(keras.Model):
         return cls(**config)
 
 
-def build_cyclegan(
-    image_shape=(28, 28, 1),
-    base_filters: int = 64,
-    num_blocks: int = 9,
-    downsamplings: int = 3,
-    **options,
-) -> CycleGAN:
-    """A CycleGAN of two ResNet generators and two PatchGAN discriminators for images of ``image_shape``.
-
-    Args:
-        image_shape: ``(H, W, C)`` of both domains; H and W divisible by 4.
-        base_filters: width of all four networks (64 in the paper).
-        num_blocks: residual blocks of each generator (9 in the paper for
-            256x256 images).
-        downsamplings: stride-2 layers of each discriminator (3 in the paper,
-            70x70 patches; 2 suits 28x28 digits).
-        **options: the :class:`CycleGAN` options (``cycle_weight``, ``seed``, ...).
-
-    Returns:
-        The model, not compiled.
-    """
-    def generator(name):
-        return networks.resnet_generator(image_shape, base_filters=base_filters, num_blocks=num_blocks, name=name)
-
-    def discriminator(name):
-        return networks.image_patchgan_discriminator(
-            image_shape, base_filters=base_filters, downsamplings=downsamplings, name=name
-        )
-
-    return CycleGAN(
-        generator("generator_ab"), generator("generator_ba"),
-        discriminator("discriminator_a"), discriminator("discriminator_b"),
-        **options,
-    )
-
-
 def known_translation_scores(gan: CycleGAN, a, b, labels=None, classifier=None, batch_size: int = 256) -> dict:
     """Scores a CycleGAN on held-out images of A whose translations ``b = T(a)`` are known.
 
     Args:
         gan: the trained model.
         a: held-out images of A in [-1, 1].
-        b: ``T(a)``, their true translations (e.g. from
-            :func:`keras_gan.data.unpaired.mnist_domains` ``("test")``).
-        labels: class labels of ``a``; with ``classifier``, the share of
-            ``F(b)`` classified as their label is reported.
-        classifier: a model ``images -> class probabilities`` (the shipped
-            MNIST classifier for digits).
+        b: ``T(a)``, their true translations (:func:`keras_gan.data.unpaired.mnist_domains` ``("test")``).
+        labels: class labels of ``a``, for ``classifier``.
+        classifier: ``images -> class probabilities`` (the shipped MNIST classifier for digits).
         batch_size: images per forward pass.
 
     Returns:

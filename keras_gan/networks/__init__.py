@@ -8,7 +8,7 @@ from keras_gan.networks.conditional import conditional_discriminator, conditiona
 from keras_gan.networks.dcgan import dcgan_discriminator, dcgan_generator
 from keras_gan.networks.mlp import mlp_discriminator, mlp_generator
 from keras_gan.networks.patchgan import image_patchgan_discriminator, patchgan_discriminator
-from keras_gan.networks.resnet import resnet_generator
+from keras_gan.networks.resnet import cyclegan_networks, resnet_generator
 from keras_gan.networks.srgan import srgan_discriminator, srgan_generator
 from keras_gan.networks.unet import unet_generator
 
@@ -32,6 +32,7 @@ __all__ = [
     "GENERATORS",
     "conditional_discriminator",
     "conditional_generator",
+    "cyclegan_networks",
     "dcgan_discriminator",
     "dcgan_generator",
     "image_patchgan_discriminator",

@@ -25,38 +25,25 @@ import keras
 from keras import layers, ops
 
 from keras_gan.networks.dcgan import normal_init
-from keras_gan.networks.patchgan import normalization_layer
+from keras_gan.networks.patchgan import image_patchgan_discriminator, normalization_layer
 
 # Stride-2 steps down, and as many up: the generator's images need sides divisible by 4.
 DOWNSAMPLINGS = 2
 
 
-@keras.saving.register_keras_serializable(package="keras_gan")
-class ReflectionPadding2D(layers.Layer):
+def reflection_pad(x, padding: int):
     """Pads height and width by ``padding`` pixels, mirroring the image at its border.
+
+    A Keras op rather than a layer of keras_gan's, so that plain Keras opens
+    a saved generator without importing keras_gan.
 
     Example:
         >>> import numpy as np
-        >>> x = np.arange(3, dtype="float32").reshape(1, 1, 3, 1)
-        >>> ReflectionPadding2D(1)(x)[0, 0, :, 0].numpy().tolist()
-        [1.0, 0.0, 1.0, 2.0, 1.0]
+        >>> x = np.arange(9, dtype="float32").reshape(1, 3, 3, 1)
+        >>> keras.ops.convert_to_numpy(reflection_pad(x, 1))[0, 0, :, 0].tolist()  # row 1 mirrored above row 0
+        [4.0, 3.0, 4.0, 5.0, 4.0]
     """
-
-    def __init__(self, padding: int = 1, **kwargs):
-        super().__init__(**kwargs)
-        self.padding = int(padding)
-
-    def call(self, inputs):
-        p = self.padding
-        return ops.pad(inputs, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
-
-    def compute_output_shape(self, input_shape):
-        batch, height, width, channels = input_shape
-        grow = 2 * self.padding
-        return (batch, None if height is None else height + grow, None if width is None else width + grow, channels)
-
-    def get_config(self):
-        return {**super().get_config(), "padding": self.padding}
+    return ops.pad(x, [[0, 0], [padding, padding], [padding, padding], [0, 0]], mode="reflect")
 
 
 def resnet_generator(
@@ -100,7 +87,7 @@ def resnet_generator(
 
     def conv(x, filters, kernel_size, strides=1, transpose=False, relu=True):
         if strides == 1:
-            x = ReflectionPadding2D(kernel_size // 2)(x)
+            x = reflection_pad(x, kernel_size // 2)
         convolution = layers.Conv2DTranspose if transpose else layers.Conv2D
         norm = normalization_layer(normalization)
         x = convolution(
@@ -125,7 +112,50 @@ def resnet_generator(
         x = layers.Add()([x, conv(y, width, 3, relu=False)])
     for step in reversed(range(DOWNSAMPLINGS)):
         x = conv(x, base_filters * 2**step, 3, strides=2, transpose=True)
-    x = ReflectionPadding2D(3)(x)
+    x = reflection_pad(x, 3)
     x = layers.Conv2D(output_channels, 7, kernel_initializer=normal_init())(x)
     translated = layers.Activation("tanh", dtype="float32")(x)
     return keras.Model(image, translated, name=name)
+
+
+def cyclegan_networks(
+    image_shape: Sequence[int] = (28, 28, 1),
+    base_filters: int = 64,
+    num_blocks: int | None = None,
+    downsamplings: int | None = None,
+) -> tuple[keras.Model, keras.Model, keras.Model, keras.Model]:
+    """The four networks of a CycleGAN for two domains of ``image_shape``: G, F, D_A, D_B.
+
+    Two ResNet generators (``generator_ab``, ``generator_ba``) and two
+    PatchGAN discriminators on one image (``discriminator_a``,
+    ``discriminator_b``), all of width ``base_filters``.
+
+    Args:
+        image_shape: ``(H, W, C)`` of both domains; H and W divisible by 4.
+        base_filters: width of all four networks (64 in the paper).
+        num_blocks: residual blocks of each generator; by default the
+            paper's 9 for images of 256 pixels a side or more and 6 from 128,
+            and 3 below that.
+        downsamplings: stride-2 layers of each discriminator; by default the
+            paper's 3 (70x70 patches) for images of 64 pixels a side or more,
+            2 below that.
+
+    Example:
+        >>> g, f, d_a, d_b = cyclegan_networks((28, 28, 1), base_filters=8)
+        >>> d_a.output.shape
+        (None, 7, 7, 1)
+    """
+    side = min(int(v) for v in image_shape[:2])
+    if num_blocks is None:
+        num_blocks = 9 if side >= 256 else 6 if side >= 128 else 3
+    if downsamplings is None:
+        downsamplings = 3 if side >= 64 else 2
+    generators = [
+        resnet_generator(image_shape, base_filters=base_filters, num_blocks=num_blocks, name=name)
+        for name in ("generator_ab", "generator_ba")
+    ]
+    discriminators = [
+        image_patchgan_discriminator(image_shape, base_filters=base_filters, downsamplings=downsamplings, name=name)
+        for name in ("discriminator_a", "discriminator_b")
+    ]
+    return (*generators, *discriminators)
