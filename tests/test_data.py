@@ -244,3 +244,43 @@ def test_datasets_registry_covers_every_loader():
 
 def test_docstring_examples_run():
     assert doctest.testmod(data).failed == 0
+
+
+# ---------------------------------------------------------------------------- the catalog
+
+
+def test_the_catalog_describes_every_dataset_the_loaders_read():
+    from keras_gan.data import catalog, pairs, unpaired
+
+    assert set(catalog.DATASETS) == {*data.DATASETS, *pairs.PAIRED_DATASETS, *unpaired.UNPAIRED_DATASETS}
+    for name, info in catalog.DATASETS.items():
+        if info.kind == catalog.UNPAIRED:
+            assert unpaired.load_unpaired(name, split="test").a.shape[-1] == info.channels
+        elif info.kind == catalog.PAIRS:
+            sources, targets = pairs.load_pairs(name, split="test")
+            assert sources.shape[-1] == targets.shape[-1] == info.channels
+        elif info.offline:
+            loaded = data.load(name)
+            assert loaded.kind == {catalog.IMAGES: "image", catalog.POINTS: "points"}[info.kind]
+            assert (loaded.y is not None) == info.labelled
+            if info.kind == catalog.IMAGES:
+                assert loaded.sample_shape[-1] == info.channels
+
+
+def test_the_catalog_tells_a_files_kind_and_channels_from_its_header(tmp_path):
+    from keras_gan.data import catalog
+
+    np.save(tmp_path / "points.npy", np.zeros((5, 3), np.float32))
+    np.save(tmp_path / "gray.npy", np.zeros((5, 8, 8), np.uint8))
+    np.save(tmp_path / "rgb.npy", np.zeros((5, 8, 8, 3), np.uint8))
+    np.save(tmp_path / "objects.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    assert catalog.array_shape(tmp_path / "rgb.npy") == (5, 8, 8, 3)
+    assert catalog.array_shape(tmp_path / "objects.npy") is None  # never unpickled
+    assert [catalog.kind_of(str(tmp_path / name)) for name in ("points.npy", "gray.npy", "rgb.npy")] == [
+        "points", "images", "images"
+    ]
+    assert [catalog.channels_of(str(tmp_path / name)) for name in ("gray.npy", "rgb.npy")] == [1, 3]
+    assert (catalog.kind_of(str(tmp_path)), catalog.channels_of(str(tmp_path))) == ("images", 3)  # a folder
+    assert (catalog.kind_of("mnist-edges"), catalog.channels_of("mnist-edges")) == ("pairs", 1)
+    assert catalog.kind_of(str(tmp_path / "missing.npy")) is None and catalog.kind_of("imagenet") is None
+    assert catalog.is_local(str(tmp_path)) and not catalog.is_local("mnist-sample")

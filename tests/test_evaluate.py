@@ -9,7 +9,7 @@ from keras_gan.data import datasets as data
 from keras_gan.cli import evaluate
 from keras_gan.evaluation import extractors as feature_extractors
 from keras_gan.cli import train
-from keras_gan.cli.config import TrainConfig
+from keras_gan.cli.config import TrainConfig, defaults
 
 
 def tiny_config(out, **overrides):
@@ -18,7 +18,7 @@ def tiny_config(out, **overrides):
         latent_dim=8, base_filters=4, samples=4, out=str(out),
     )
     settings.update(overrides)
-    return TrainConfig(**settings)
+    return TrainConfig(**{**defaults(), **settings})  # a plain GAN: no preset setting
 
 
 @pytest.fixture(scope="module")

@@ -24,9 +24,9 @@ from PIL import Image
 
 from keras_gan.training import callbacks
 from keras_gan.training import checkpoints
-from keras_gan.cli import generate
+from keras_gan.cli import generate, parsers
 from keras_gan.cli import train
-from keras_gan.cli.config import TrainConfig
+from keras_gan.cli.config import TrainConfig, defaults
 from keras_gan.models.gan import GAN
 
 STEPS = 3
@@ -37,7 +37,7 @@ def ring_config(out, **overrides):
         dataset="ring", model="mlp", epochs=2, steps_per_epoch=STEPS, batch_size=16, latent_dim=2, out=str(out)
     )
     settings.update(overrides)
-    return TrainConfig(**settings)
+    return TrainConfig(**{**defaults(), **settings})  # a plain GAN: no preset setting
 
 
 def log_epochs(run_dir):
@@ -168,8 +168,8 @@ def test_a_checkpoint_whose_moving_average_does_not_fit_is_refused(tmp_path, sav
 
 def test_every_random_generator_state_is_saved(tmp_path):
     """The latent noise, DiffAugment and instance noise each keep a SeedGenerator; all are saved."""
-    config = TrainConfig(dataset="mnist-sample", model="dcgan", base_filters=4, latent_dim=4, samples=4,
-                         diffaugment="translation", instance_noise=0.1, instance_noise_steps=10, out=str(tmp_path))
+    config = TrainConfig(**{**defaults(), "base_filters": 4, "latent_dim": 4, "samples": 4, "out": str(tmp_path),
+                            "diffaugment": "translation", "instance_noise": 0.1, "instance_noise_steps": 10})
     gan = train.build_gan(config, (28, 28, 1))
     states = gan._seed_states()
     assert len(states) == 3
@@ -560,7 +560,7 @@ def run_cli(tmp_path, capsys):
     [
         (["--model", "vae"], "argument --model: invalid choice: 'vae' (choose from"),
         (["--loss", "l7"], "argument --loss: invalid choice: 'l7' (choose from"),
-        (["--dataset", "imagenet"], "unknown dataset 'imagenet'; valid datasets: mnist-sample, mnist, fashion_mnist"),
+        (["--dataset", "imagenet"], "unknown dataset 'imagenet'; valid: images: mnist-sample, mnist, fashion_mnist"),
         (["--epochs", "-3"], "epochs must be a positive integer, got -3"),
         (["--steps-per-epoch", "0"], "steps_per_epoch must be a positive integer, got 0"),
         (["--batch-size", "0"], "batch_size must be a positive integer, got 0"),
@@ -619,7 +619,7 @@ def test_image_folder_broken_file_named_or_skipped_and_mixed_images_converted(tm
 
 
 def parse(*argv):
-    return train.config_from_args(train.build_parser().parse_args(list(argv)))
+    return train.config_from_args(parsers.train_parser().parse_args(list(argv)))
 
 
 def test_an_out_dir_holding_another_run_is_refused_or_numbered(two_epoch_run, capsys):
@@ -627,7 +627,8 @@ def test_an_out_dir_holding_another_run_is_refused_or_numbered(two_epoch_run, ca
     listing = sorted(p.name for p in two_epoch_run.rglob("*"))
     assert train.main([*argv, "--out", str(two_epoch_run)]) == 2
     assert capsys.readouterr().err == (
-        f"error: --out {two_epoch_run} already holds files (an earlier run?); choose another --out or pass --overwrite\n"
+        f"error: --out {two_epoch_run} already holds a run: continue it with --resume {two_epoch_run}, write a new one "
+        "beside it with --new, or replace it with --overwrite\n"
     )
     assert sorted(p.name for p in two_epoch_run.rglob("*")) == listing
     numbered = two_epoch_run.with_name(f"{two_epoch_run.name}-2")
@@ -749,11 +750,12 @@ def test_deterministic_runs_repeat_bit_for_bit(tmp_path):
     script = f"""
 import numpy as np
 from keras_gan.cli import train
-from keras_gan.cli.config import TrainConfig
+from keras_gan.cli.config import TrainConfig, defaults
 runs = []
 for name in ("a", "b", "c"):
-    config = TrainConfig(dataset="ring", model="mlp", epochs=2, steps_per_epoch=3, batch_size=16, latent_dim=2,
-                         r1_gamma=1.0, seed=3, deterministic=True, out={str(tmp_path)!r} + "/" + name)
+    settings = dict(dataset="ring", model="mlp", epochs=2, steps_per_epoch=3, batch_size=16, latent_dim=2,
+                    r1_gamma=1.0, seed=3, deterministic=True, out={str(tmp_path)!r} + "/" + name)
+    config = TrainConfig(**{{**defaults(), **settings}})
     runs.append(train.run(config, verbose=0).gan.generator.get_weights())
 print(" ".join("same" if all(np.array_equal(x, y) for x, y in zip(runs[i], runs[j])) else "differ"
                for i, j in ((0, 1), (0, 2), (1, 2))))

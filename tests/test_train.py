@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from keras_gan import networks
-from keras_gan.cli import generate
+from keras_gan.cli import generate, parsers
 from keras_gan.cli import train
-from keras_gan.cli.config import TrainConfig
+from keras_gan.cli.config import TrainConfig, defaults
 
 METRICS = {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy"}
 
@@ -24,7 +24,7 @@ def tiny_config(out, **overrides):
         latent_dim=8, base_filters=4, samples=4, out=str(out),
     )
     settings.update(overrides)
-    return TrainConfig(**settings)
+    return TrainConfig(**{**defaults(), **settings})  # a plain GAN: no preset setting
 
 
 @pytest.fixture(scope="module")
@@ -164,10 +164,10 @@ def test_default_preset_trains_25000_steps_and_the_readme_repeats_the_150_epoch_
     # 200 epochs of 125 batches of 32 from the 4,000 training digits.
     config = TrainConfig.for_dataset("mnist-sample", base_filters=4)
     assert (config.epochs, train.prepare(config).steps) == (200, 125)
-    assert train.config_from_args(train.build_parser().parse_args(["--epochs", "150"])).epochs == 150
+    assert train.config_from_args(parsers.train_parser().parse_args(["--epochs", "150"])).epochs == 150
     # README's tried-settings rows: a row's own --epochs comes after the 150 and wins.
     argv = ["--epochs", "150", "--d-steps", "2", "--epochs", "100"]
-    assert train.config_from_args(train.build_parser().parse_args(argv)).epochs == 100
+    assert train.config_from_args(parsers.train_parser().parse_args(argv)).epochs == 100
 
 
 def test_default_preset_generator_convolves_its_7x7_map_once_and_old_run_configs_keep_the_plain_one():
@@ -234,9 +234,9 @@ def test_config_rejects_bad_mlp_units(units, message):
 
 
 def test_mlp_units_belong_to_the_mlp_networks_only():
-    with pytest.raises(ValueError, match="mlp_units is an option of the mlp networks, not of model 'dcgan'"):
+    with pytest.raises(ValueError, match="mlp_units is an option of model 'mlp', not of model 'dcgan'"):
         TrainConfig.for_dataset("mnist-sample", mlp_units=(64,))
-    with pytest.raises(ValueError, match="generator_units is an option of the mlp networks, not of model 'dcgan'"):
+    with pytest.raises(ValueError, match="generator_units is an option of model 'mlp', not of model 'dcgan'"):
         TrainConfig.for_dataset("mnist-sample", generator_units=(64,))
     with pytest.raises(ValueError, match=r"generator_units must be a non-empty list of positive integers, got \(8, -1\)"):
         TrainConfig.for_dataset("grid", generator_units=(8, -1))
@@ -275,7 +275,7 @@ def test_cli_rejects_malformed_mlp_units(tmp_path, capsys):
 
 
 def test_cli_beta_1_reaches_both_optimizers():
-    config = train.config_from_args(train.build_parser().parse_args(["--dataset", "ring", "--beta-1", "0"]))
+    config = train.config_from_args(parsers.train_parser().parse_args(["--dataset", "ring", "--beta-1", "0"]))
     assert config.beta_1 == 0.0
     gan = train.build_gan(config, (2,))
     assert (float(gan.d_optimizer.beta_1), float(gan.g_optimizer.beta_1)) == (0.0, 0.0)
@@ -298,24 +298,24 @@ def test_cli_share_generator_pass_reaches_the_config_and_the_gan(tmp_path):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--dataset", "nope"], "unknown dataset 'nope'; valid datasets: mnist-sample"),
+        (["--dataset", "nope"], "unknown dataset 'nope'; valid: images: mnist-sample, mnist"),
         (["--epochs", "0"], "epochs must be a positive integer, got 0"),
         (["--batch-size", "-4"], "batch_size must be a positive integer, got -4"),
         (["--lr", "0"], "lr must be a positive number, got 0.0"),
         (["--beta-1", "1"], "beta_1 must lie in [0, 1), got 1.0"),
         (["--batch-size", "5000", "--epochs", "1"], "5000"),
         (["--dataset", "grid", "--data-scale", "0"], "data_scale must be a positive number, got 0.0"),
-        (["--data-scale", "4"], "data_scale is an option of the mlp networks, not of model 'dcgan'"),
-        (["--fourier-features", "16"], "fourier_features is an option of the mlp discriminator, not of model 'dcgan'"),
+        (["--data-scale", "4"], "data_scale is an option of model 'mlp', not of model 'dcgan'"),
+        (["--fourier-features", "16"], "fourier_features is an option of model 'mlp', not of model 'dcgan'"),
         (["--seed-convs", "-1"], "seed_convs must be a non-negative integer, got -1"),
         (
             ["--dataset", "ring", "--seed-convs", "1"],
-            "seed_convs is an option of the dcgan and cgan generators, not of model 'mlp'",
+            "seed_convs is an option of model 'dcgan' and 'cgan', not of model 'mlp'",
         ),
         (["--upsample-kernel-size", "0"], "upsample_kernel_size must be a positive integer or None, got 0"),
         (
             ["--dataset", "ring", "--upsample-kernel-size", "4"],
-            "upsample_kernel_size is an option of the dcgan and cgan generators, not of model 'mlp'",
+            "upsample_kernel_size is an option of model 'dcgan' and 'cgan', not of model 'mlp'",
         ),
         (["--dataset", "grid", "--fourier-features", "-1"], "fourier_features must be a non-negative integer, got -1"),
         (["--dataset", "grid", "--fourier-scale", "0"], "fourier_scale must be a positive number, got 0.0"),
@@ -333,7 +333,10 @@ def test_an_earlier_run_is_kept_unless_overwrite_is_given(image_run, tmp_path, c
     out.mkdir()
     (out / "config.json").write_text("{}")
     assert train.main(["--dataset", "ring", "--epochs", "1", "--steps-per-epoch", "1", "--out", str(out)]) == 2
-    assert "already holds files" in capsys.readouterr().err
+    assert (
+        f"--out {out} already holds a run: continue it with --resume {out}, write a new one beside it with --new, "
+        "or replace it with --overwrite"
+    ) in capsys.readouterr().err
     assert (out / "config.json").read_text() == "{}"
     argv = ["--dataset", "ring", "--epochs", "1", "--steps-per-epoch", "1", "--out", str(out), "--overwrite", "--quiet"]
     assert train.main(argv) == 0

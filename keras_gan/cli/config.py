@@ -242,7 +242,7 @@ class TrainConfig:
         """Checks every field; raises ``ValueError`` naming the first bad one."""
         from keras_gan.cli import validation  # the checks import the networks, and so TensorFlow
 
-        validation.validate(self)
+        validation.validate(self, defaults())
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)

@@ -33,6 +33,7 @@ from keras_gan.evaluation.report import (  # noqa: E402,F401  (this command's Py
     default_features,
     discriminator_view,
     draw_samples,
+    entries,
     evaluate_generator,
     format_table,
     held_out_images,
@@ -98,11 +99,11 @@ def evaluate_run(
         if gan is None:
             raise ValueError(f"rejection sampling needs the run's discriminator: {source}")
         sampler = _rejection_sampler(gan, generator, config, sample_shape)
-    entries, evaluation = evaluate_generator(
+    measured, evaluation = evaluate_generator(
         generator, config.dataset, num_samples=num_samples, features=features, seed=seed, sampler=sampler,
         draws=draws,
     )
-    report = {"dataset": config.dataset, "generator": generator_name, "seed": seed, "metrics": entries}
+    report = {"dataset": config.dataset, "generator": generator_name, "seed": seed, "metrics": measured}
     if gan is None:
         report["discriminator"] = {"unavailable": {"reason": source}}
     else:
@@ -112,7 +113,7 @@ def evaluate_run(
             x, y, where = held_out_images(config.dataset, sample_shape, INCEPTION_SAMPLES, seed)
         view = discriminator_view(gan, x, y, config.batch_size)
         samples = {"real": len(x), "real_split": where, "generated": "one batch per real batch"}
-        report["discriminator"] = _entries(view, None, f"the run's discriminator, {source}", samples)
+        report["discriminator"] = entries(view, None, f"the run's discriminator, {source}", samples)
     write_report(report, out or run_dir / report_name(rejection, trained_generator))
     return report
 
@@ -134,6 +135,10 @@ def _rejection_sampler(gan, generator, config, sample_shape):
     return sampler
 
 
+# The command's parser (keras_gan.cli.parsers builds it without TensorFlow).
+build_parser = parsers.evaluate_parser
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parsers.evaluate_parser().parse_args(argv)
     try:
@@ -150,11 +155,11 @@ def main(argv: list[str] | None = None) -> int:
             if args.dataset is None:
                 raise ValueError("--generator needs --dataset, the data it imitates")
             generator = load_generator(args.generator)
-            entries, _ = evaluate_generator(
+            measured, _ = evaluate_generator(
                 generator, args.dataset, num_samples=args.num_samples, features=args.features, seed=args.seed,
                 draws=args.draws,
             )
-            report = {"dataset": args.dataset, "generator": args.generator, "seed": args.seed, "metrics": entries}
+            report = {"dataset": args.dataset, "generator": args.generator, "seed": args.seed, "metrics": measured}
             out = Path(args.out) if args.out else Path(args.generator).parent / "metrics.json"
             write_report(report, out)
         else:

@@ -34,7 +34,8 @@ from keras_gan import latent as latent_space  # noqa: E402
 from keras_gan import visualization  # noqa: E402
 from keras_gan.cli import parsers  # noqa: E402
 from keras_gan.models.conditional import class_grid, is_conditional, num_classes_of  # noqa: E402
-from keras_gan.models.gan import latent_vectors  # noqa: E402
+from keras_gan import sampling  # noqa: E402
+from keras_gan.sampling import latent_vectors  # noqa: E402
 from keras_gan.models.paired import takes_images, translate_path  # noqa: E402
 from keras_gan.models.cyclegan import GENERATOR_FILES  # noqa: E402
 
@@ -83,10 +84,9 @@ def sample(
     """
     if n < 1:
         raise ValueError(f"-n must be a positive number of samples, got {n}")
-    latent = latent_vectors(n, generator.inputs[0].shape[-1], seed)
     if is_conditional(generator) and labels is None:
         labels = np.arange(n) % _num_classes(generator)
-    return latent_space.render(generator, latent, labels, batch_size)
+    return sampling.sample(generator, n, seed, labels=labels, batch_size=batch_size)
 
 
 def _num_classes(generator: keras.Model) -> int:
@@ -159,6 +159,10 @@ def check_out(args) -> None:
         allowed, what = parsers.SAMPLE_SUFFIXES, ".png (a grid, or a scatter plot for points) or .npy (raw samples)"
     if suffix not in allowed:
         raise ValueError(f"--out {args.out}: this writes {what}, not {suffix or 'a folder'}")
+
+
+# The command's parser (keras_gan.cli.parsers builds it without TensorFlow).
+build_parser = parsers.generate_parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -172,8 +172,8 @@ def _add_execution_flags(group) -> None:
         help="threads TensorFlow may split one op over (default: every core)")
     add("--mixed-precision", choices=PRECISIONS, help="the networks' dtype policy" + _default("mixed_precision"))
     add("--strategy", choices=STRATEGIES,
-        help="default: one device; mirrored: every GPU of this machine; multi-worker: the machines in TF_CONFIG "
-        "(--batch-size is then the global batch)" + _default("strategy"))
+        help="where to train: one device (the default strategy), every GPU of this machine (mirrored), or the "
+        "machines in TF_CONFIG (multi-worker; --batch-size is then the global batch)")
 
 
 def evaluate_parser() -> argparse.ArgumentParser:

@@ -308,6 +308,10 @@ def _print_warning(message, category, filename, lineno, file=None, line=None):
     print(f"warning: {message}", file=sys.stderr)
 
 
+# The command's parser (keras_gan.cli.parsers builds it without TensorFlow).
+build_parser = parsers.train_parser
+
+
 def main(argv: list[str] | None = None) -> int:
     """The CLI. Exit codes: 0 done, 2 bad input (nothing written), 3 training diverged, 130 interrupted."""
     args = parsers.train_parser().parse_args(argv)

@@ -13,8 +13,13 @@ from keras_gan.data import catalog
 from keras_gan.training import augment, distribution
 
 
-def validate(config) -> None:
-    """Checks every field of ``config``; raises ``ValueError`` naming the first bad one."""
+def validate(config, default: dict) -> None:
+    """Checks every field of ``config``; raises ``ValueError`` naming the first bad one.
+
+    Args:
+        config: a ``TrainConfig``.
+        default: each setting's default (``keras_gan.cli.config.defaults()``).
+    """
     _check_dataset_and_family(config)
     losses.get(config.loss)
     for name in ("epochs", "batch_size", "latent_dim", "d_steps", "base_filters", "samples"):
@@ -41,7 +46,7 @@ def validate(config) -> None:
     _check_stabilisers(config)
     _check_network_options(config)
     _check_execution(config)
-    _check_family_settings(config)
+    _check_family_settings(config, default)
 
 
 def _check_dataset_and_family(config) -> None:
@@ -50,11 +55,8 @@ def _check_dataset_and_family(config) -> None:
     families.get(config.model).check_dataset(config.dataset)
 
 
-def _check_family_settings(config) -> None:
+def _check_family_settings(config, default: dict) -> None:
     """Refuses a setting away from its default when the chosen family does not read it."""
-    from keras_gan.cli.config import defaults
-
-    default = defaults()
     family = families.get(config.model)
     for name in sorted(families.family_settings() - set(family.settings)):
         if getattr(config, name) != default[name]:

@@ -37,8 +37,7 @@ from keras_gan.data import catalog
 from keras_gan.data import datasets as data
 from keras_gan.evaluation import extractors as feature_extractors
 from keras_gan.evaluation import metrics
-from keras_gan.models import conditional
-from keras_gan.models.gan import latent_vectors, predict_in_batches
+from keras_gan import sampling
 from keras_gan.training import checkpoints
 
 POINT_SAMPLES = 2500  # VEEGAN and PacGAN evaluate 2,500 samples.
@@ -250,13 +249,7 @@ def _image_metrics(real_features, fake_features, fake_probabilities, seed: int) 
 
 def draw_samples(generator: keras.Model, n: int, seed: int | None = 0, batch_size: int = 256) -> np.ndarray:
     """``n`` samples of ``generator``; a conditional one cycles through its classes."""
-    latent = latent_vectors(n, generator.inputs[0].shape[-1], seed)
-    if conditional.is_conditional(generator):
-        num_classes = conditional.num_classes_of(generator)
-        if num_classes is None:
-            raise ValueError(f"{generator.name} takes a second input but has no 'label_embedding' layer to count classes")
-        return predict_in_batches(generator, [latent, conditional.class_labels(None, n, num_classes)], batch_size)
-    return predict_in_batches(generator, latent, batch_size)
+    return sampling.sample(generator, n, seed, batch_size=batch_size)
 
 
 def discriminator_view(gan, x, y=None, batch_size: int = 64) -> dict[str, float]:
@@ -268,13 +261,14 @@ def discriminator_view(gan, x, y=None, batch_size: int = 64) -> dict[str, float]
     batch_size = min(batch_size, len(x))
     pack = getattr(gan, "pack", 1)
     batch_size -= batch_size % pack
-    conditional_gan = conditional.is_conditional(gan.generator)
+    conditional_gan = sampling.is_conditional(gan.generator)
     dataset = data.make_dataset(x, batch_size, y=y if conditional_gan else None, shuffle=False)
     logs = gan.evaluate(dataset, verbose=0, return_dict=True)
     return {key: float(logs[key]) for key in ("d_real", "d_fake", "d_accuracy", "d_loss") if key in logs}
 
 
-def _entries(values: dict, floor: dict | None, features: str, samples: dict) -> dict:
+def entries(values: dict, floor: dict | None, features: str, samples: dict) -> dict:
+    """Report entries: each metric's value, its spread and real-data floor where known, its features and sizes."""
     entries = {}
     for name, value in values.items():
         if name.endswith("_std"):
@@ -352,7 +346,7 @@ def evaluate_generator(
     if how is not None:
         sizes["sampler"] = how
     if draws == 1:
-        return _entries(values, floor, first.features_description, sizes), first
+        return entries(values, floor, first.features_description, sizes), first
     sizes["draws"] = f"{draws} (seeds {seed}-{seed + draws - 1})"
     return _draw_entries(results, first.features_description, sizes), first
 
@@ -363,18 +357,18 @@ def _draw_entries(results: list, features: str, samples: dict) -> dict:
     names = [name for name in results[0][0] if not name.endswith("_std")]
     values = {name: np.array([drawn[name] for drawn, _ in results], dtype=np.float64) for name in names}
     floors = {name: np.array([floor[name] for _, floor in results], dtype=np.float64) for name in names}
-    entries = _entries(
+    report = entries(
         {name: float(v.mean()) for name, v in values.items()},
         {name: float(v.mean()) for name, v in floors.items()},
         features,
         samples,
     )
     with np.errstate(invalid="ignore"):  # an infinite reverse KL has no spread; it is written as null
-        for name, entry in entries.items():
+        for name, entry in report.items():
             entry["draw_std"] = float(values[name].std(ddof=1))
             entry["draw_values"] = [float(v) for v in values[name]]
             entry["real_data_draw_std"] = float(floors[name].std(ddof=1))
-    return entries
+    return report
 
 
 def report_name(rejection: bool = False, trained_generator: bool = False) -> str:
