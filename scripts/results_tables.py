@@ -67,7 +67,10 @@ def load(path: Path) -> Result:
     if isinstance(content, list):
         content = {"runs": content}
     if not isinstance(content, dict) or not isinstance(content.get("runs"), list) or not content["runs"]:
-        raise ValueError(f"{path.name}: expected a list of runs or an object with a non-empty 'runs' list")
+        raise ValueError(
+            f"{path.name}: expected a list of runs, or an object with a non-empty 'runs' list (one record per "
+            "run, with its raw numbers) and a 'provenance' record; the format is in scripts/results_tables.py"
+        )
     shared = content.get("provenance") or {}
     runs = []
     for index, run in enumerate(content["runs"]):
