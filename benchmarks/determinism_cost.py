@@ -46,7 +46,7 @@ def time_skip(dataset: str) -> str:
     """Seconds to the first batch after skipping all but the last epoch of the preset's run."""
     from keras_gan.data import datasets as data
     from keras_gan.cli.config import TrainConfig
-    from keras_gan.models.gan import steps_per_epoch
+    from keras_gan.training.distribution import steps_per_epoch
 
     config = TrainConfig.for_dataset(dataset, out="unused")
     loaded = data.load(dataset, seed=config.seed)

@@ -31,8 +31,7 @@ import keras
 import numpy as np
 
 from keras_gan import checks, visualization
-from keras_gan.models.conditional import class_labels, is_conditional, num_classes_of
-from keras_gan.models.gan import latent_vectors, predict_in_batches
+from keras_gan.sampling import is_conditional, latent_vectors, sample
 
 METHODS = ("slerp", "linear")
 
@@ -147,17 +146,12 @@ def render(generator: keras.Model, latent, labels=None, batch_size: int = 256) -
         generator: ``z -> x`` or ``[z, label] -> x``.
         latent: ``(n, latent_dim)``.
         labels: for a conditional generator, one class for all samples or one
-            per sample; must be None for an unconditional one.
+            per sample (required: a walk through latent space keeps its class);
+            must be None for an unconditional one.
     """
-    latent = np.asarray(latent, dtype="float32")
-    if not is_conditional(generator):
-        if labels is not None:
-            raise ValueError(f"generator {generator.name!r} takes no labels (it has one input), got labels={labels!r}")
-        return predict_in_batches(generator, latent, batch_size)
-    if labels is None:
+    if is_conditional(generator) and labels is None:
         raise ValueError(f"generator {generator.name!r} is conditional ([z, label]); pass labels=")
-    num_classes = num_classes_of(generator) or (int(np.max(labels)) + 1)
-    return predict_in_batches(generator, [latent, class_labels(labels, len(latent), num_classes)], batch_size)
+    return sample(generator, latent=latent, labels=labels, batch_size=batch_size)
 
 
 def latent_dim_of(generator: keras.Model) -> int:

@@ -25,8 +25,9 @@ threshold of 0 is only a rough sign of which side of the critic's scale a
 batch lands on. For hinge, ``d_real > 1`` and ``d_fake < -1`` mean the
 discriminator is past its margins on that batch.
 
-The module also holds the two input-gradient penalties of the
-discriminator, :func:`gradient_penalty` (WGAN-GP) and :func:`r1_penalty`.
+The discriminator's input-gradient penalties live in
+``keras_gan.training.penalties``; ``gradient_penalty``, ``r1_penalty`` and
+``interpolate`` can still be imported from here.
 
 Example:
     >>> from keras_gan import losses
@@ -37,10 +38,12 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Callable
 
-import tensorflow as tf
 from keras import ops
+
+from keras_gan.training.penalties import gradient_penalty, interpolate, r1_penalty  # noqa: F401
 
 
 def _log_sigmoid(logits):
@@ -174,74 +177,6 @@ def hinge_generator_loss(fake_logits):
     return -ops.mean(fake_logits)
 
 
-def _squared_norms(grads):
-    """Per-example squared L2 norm of a batch of gradients."""
-    return ops.sum(ops.reshape(ops.square(grads), (ops.shape(grads)[0], -1)), axis=1)
-
-
-def _input_gradients(critic: Callable, inputs):
-    with tf.GradientTape() as tape:
-        tape.watch(inputs)
-        scores = critic(inputs)
-    return tape.gradient(scores, inputs)
-
-
-def interpolate(real, fake, alpha):
-    """Points ``alpha * real + (1 - alpha) * fake`` on the segments between pairs.
-
-    ``alpha`` holds one number per example, shape ``(batch,)``.
-    """
-    alpha = ops.reshape(ops.cast(alpha, real.dtype), (-1,) + (1,) * (len(real.shape) - 1))
-    return fake + alpha * (real - fake)
-
-
-def gradient_penalty(critic: Callable, real, fake, alpha, epsilon: float = 1e-12):
-    """The WGAN-GP gradient penalty, without its weight (Gulrajani et al. 2017, eq. 3).
-
-        x_hat = alpha x + (1 - alpha) G(z),   alpha ~ U[0, 1], one per example
-        GP = E[(||grad_x_hat D(x_hat)||_2 - 1)^2]
-
-    The loss of WGAN-GP is ``L_D + lambda * GP`` with lambda = 10. The norm is
-    computed as ``sqrt(sum g^2 + epsilon)``, so the penalty and its gradient
-    stay finite where the critic's gradient is zero (the plain ``sqrt`` has
-    an infinite derivative at 0).
-
-    Call it inside the tape that differentiates the critic's loss: it opens
-    a tape of its own for the input gradient.
-
-    Args:
-        critic: ``x -> scores``, the critic as it runs in the training step.
-        real: a real batch (what the critic sees).
-        fake: a generated batch of the same shape.
-        alpha: ``(batch,)`` numbers in [0, 1], drawn uniformly per example.
-        epsilon: keeps the norm differentiable at zero.
-
-    Returns:
-        A scalar tensor.
-    """
-    grads = _input_gradients(critic, interpolate(real, fake, alpha))
-    norms = ops.sqrt(_squared_norms(grads) + epsilon)
-    return ops.mean(ops.square(norms - 1.0))
-
-
-def r1_penalty(critic: Callable, real):
-    """The R1 penalty on real data, without its weight (Mescheder et al. 2018, eq. 9).
-
-        R1 = E_x[||grad_x D(x)||_2^2]
-
-    The discriminator adds ``gamma / 2 * R1`` to its loss. Call it inside the
-    tape that differentiates the discriminator's loss.
-
-    Args:
-        critic: ``x -> logits``, the discriminator as it runs in the training step.
-        real: a real batch (what the discriminator sees).
-
-    Returns:
-        A scalar tensor.
-    """
-    return ops.mean(_squared_norms(_input_gradients(critic, real)))
-
-
 @dataclasses.dataclass(frozen=True)
 class LossPair:
     """A loss family: the two losses and how to read the discriminator's output.
@@ -271,6 +206,18 @@ class LossPair:
     gp_weight: float = 0.0
     d_steps: int = 1
     supports_label_smoothing: bool = False
+
+    def scores(self, real_logits, fake_logits):
+        """``(d_real, d_fake, d_accuracy)``: the mean score on each batch, and the share of samples judged right.
+
+        A real sample is judged right when its score is above ``threshold``,
+        a generated one when below; all three are float32 scalars.
+        """
+        real = ops.cast(self.score(real_logits), "float32")
+        fake = ops.cast(self.score(fake_logits), "float32")
+        right = [ops.reshape(ops.cast(real > self.threshold, "float32"), (-1,)),
+                 ops.reshape(ops.cast(fake < self.threshold, "float32"), (-1,))]
+        return ops.mean(real), ops.mean(fake), ops.mean(ops.concatenate(right))
 
 
 def _identity(logits):
@@ -326,3 +273,22 @@ def get(identifier: str | LossPair) -> LossPair:
             f"unknown loss {identifier!r}; valid losses: {', '.join(sorted(LOSSES))}"
         )
     return LOSSES[identifier]
+
+
+def with_label_smoothing(pair: LossPair, label_smoothing: float) -> LossPair:
+    """``pair`` with one-sided label smoothing (Salimans et al. 2016): the real target becomes ``1 - a``.
+
+    Raises:
+        ValueError: ``label_smoothing`` outside [0, 1), or a loss family
+            without a probabilistic target (only minimax and non_saturating
+            have one).
+    """
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)) or not 0 <= label_smoothing < 1:
+        raise ValueError(f"label_smoothing must lie in [0, 1), got {label_smoothing!r}")
+    if not label_smoothing:
+        return pair
+    if not pair.supports_label_smoothing:
+        valid = sorted(name for name, p in LOSSES.items() if p.supports_label_smoothing)
+        raise ValueError(f"label_smoothing needs a probabilistic loss ({', '.join(valid)}); got loss {pair.name!r}")
+    smoothed = functools.partial(pair.discriminator, label_smoothing=label_smoothing)
+    return dataclasses.replace(pair, discriminator=smoothed)

@@ -6,6 +6,7 @@ import tensorflow as tf
 from keras_gan import networks
 from keras_gan.data import datasets as data
 from keras_gan.models.conditional import ConditionalGAN, class_grid_labels, class_labels, is_conditional, num_classes_of
+from conftest import changed, ids, snapshot
 
 LATENT = 8
 SHAPE = (28, 28, 1)
@@ -21,18 +22,6 @@ def tiny_cgan(conditioning="concat", **kwargs):
 def real_batch(n=8):
     rng = np.random.default_rng(0)
     return rng.uniform(-1, 1, (n, *SHAPE)).astype("float32"), rng.integers(0, CLASSES, n).astype("int64")
-
-
-def snapshot(variables):
-    return [np.array(v) for v in variables]
-
-
-def changed(before, variables):
-    return [not np.array_equal(b, np.array(v)) for b, v in zip(before, variables)]
-
-
-def ids(variables):
-    return sorted(id(v) for v in variables)
 
 
 @pytest.mark.parametrize("conditioning", ["concat", "projection"])
@@ -194,7 +183,7 @@ def test_the_moving_average_measures_its_statistics_on_every_class():
     x, y = real_batch(8)
     gan.fit(data.make_dataset(x, 8, y=y), epochs=1, verbose=0)
     norms = sum(isinstance(layer, keras.layers.BatchNormalization) for layer in gan.ema_generator.layers)
-    assert norms > 0 and gan.refresh_ema_statistics() == norms
+    assert norms > 0 and gan.moving_average.refresh_statistics(gan.statistics_inputs(64, seed=0)) == norms
 
 
 @pytest.mark.parametrize("conditioning", ["concat", "projection"])

@@ -13,8 +13,9 @@ import tensorflow as tf
 
 from keras_gan import GAN, networks
 from keras_gan.training import distribution as execution
-from keras_gan.cli import train
-from keras_gan.models.gan import DEFAULT_STEPS_PER_EXECUTION
+from keras_gan.cli import parsers, train
+from keras_gan.training.distribution import DEFAULT_STEPS_PER_EXECUTION
+from conftest import changed, snapshot
 
 LATENT = 8
 SHAPE = (8, 8, 1)
@@ -28,14 +29,6 @@ def tiny_gan(**kwargs):
 
 def real_batch(n=8):
     return np.random.default_rng(0).uniform(-1, 1, (n, *SHAPE)).astype("float32")
-
-
-def snapshot(variables):
-    return [np.array(v) for v in variables]
-
-
-def changed(before, variables):
-    return [not np.array_equal(b, np.array(v)) for b, v in zip(before, variables)]
 
 
 # ---------------------------------------------------------------- steps per call
@@ -141,7 +134,7 @@ def test_under_a_strategy_steps_per_call_default_to_one_and_more_is_refused():
 
 
 def test_cli_flags_reach_the_config_and_the_compiled_gan():
-    args = train.build_parser().parse_args(
+    args = parsers.train_parser().parse_args(
         ["--dataset", "ring", "--steps-per-execution", "16", "--no-jit", "--mixed-precision", "mixed_bfloat16"]
     )
     config = train.config_from_args(args)
@@ -155,19 +148,19 @@ def test_cli_flags_reach_the_config_and_the_compiled_gan():
     assert gan.steps_per_execution == 16 and gan.jit_compile is False
     assert gan.generator.layers[1].dtype_policy.name == "mixed_bfloat16"
     assert keras.config.dtype_policy().name == "float32"
-    defaults = train.config_from_args(train.build_parser().parse_args(["--dataset", "mnist-sample"]))
+    defaults = train.config_from_args(parsers.train_parser().parse_args(["--dataset", "mnist-sample"]))
     assert (defaults.steps_per_execution, defaults.jit_compile, defaults.strategy) == (25, None, "default")
     assert train.build_gan(defaults, (28, 28, 1)).steps_per_execution == 25
     # Timed on the DCGAN only: another family on the same digits keeps one step per call.
-    cgan = train.config_from_args(train.build_parser().parse_args(["--dataset", "mnist-sample", "--model", "cgan"]))
+    cgan = train.config_from_args(parsers.train_parser().parse_args(["--dataset", "mnist-sample", "--model", "cgan"]))
     assert cgan.steps_per_execution == 1
-    assert train.config_from_args(train.build_parser().parse_args(["--dataset", "mnist"])).steps_per_execution == 1
-    assert train.config_from_args(train.build_parser().parse_args(["--dataset", "ring"])).steps_per_execution == 50
+    assert train.config_from_args(parsers.train_parser().parse_args(["--dataset", "mnist"])).steps_per_execution == 1
+    assert train.config_from_args(parsers.train_parser().parse_args(["--dataset", "ring"])).steps_per_execution == 50
     # A strategy needs one step per call: the preset's 50 yields to it, a flag given does not.
     ring = ["--dataset", "ring", "--strategy", "multi-worker"]
-    assert train.config_from_args(train.build_parser().parse_args(ring)).steps_per_execution == 1
+    assert train.config_from_args(parsers.train_parser().parse_args(ring)).steps_per_execution == 1
     with pytest.raises(ValueError, match="steps_per_execution 8 does not work with strategy 'multi-worker'"):
-        train.config_from_args(train.build_parser().parse_args([*ring, "--steps-per-execution", "8"]))
+        train.config_from_args(parsers.train_parser().parse_args([*ring, "--steps-per-execution", "8"]))
 
 
 @pytest.mark.parametrize(
@@ -188,7 +181,7 @@ def test_bad_execution_settings_are_refused(overrides, message):
 # ---------------------------------------------------------------- threads within an op
 
 def test_threads_are_tensorflows_choice_unless_the_flag_sets_them():
-    parse = train.build_parser().parse_args
+    parse = parsers.train_parser().parse_args
     assert train.config_from_args(parse(["--dataset", "grid"])).intra_op_threads is None
     assert train.config_from_args(parse(["--dataset", "ring", "--intra-op-threads", "2"])).intra_op_threads == 2
     with pytest.raises(SystemExit):

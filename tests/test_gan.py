@@ -1,9 +1,15 @@
+import re
+from pathlib import Path
+
+import h5py
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gan import GAN, networks
+from keras_gan import GAN, ConditionalGAN, Pix2Pix, SRGAN, networks
+from keras_gan.training import freezing
+from conftest import changed, ids, snapshot
 
 LATENT = 8
 SHAPE = (28, 28, 1)
@@ -17,18 +23,6 @@ def tiny_gan(d_steps=1, normalization="batch", **kwargs):
 
 def real_batch(n=8):
     return np.random.default_rng(0).uniform(-1, 1, (n, *SHAPE)).astype("float32")
-
-
-def snapshot(variables):
-    return [np.array(v) for v in variables]
-
-
-def changed(before, variables):
-    return [not np.array_equal(b, np.array(v)) for b, v in zip(before, variables)]
-
-
-def ids(variables):
-    return sorted(id(v) for v in variables)
 
 
 def test_combined_model_trains_exactly_the_generator():
@@ -61,8 +55,8 @@ def test_generator_phase_updates_only_the_generator():
     d_before = snapshot(gan.discriminator.weights)
     g_trainable_before = snapshot(gan.generator.trainable_variables)
     gan.generator_step(tf.constant(real_batch()), None)
-    # The frozen discriminator runs in inference mode: not even its
-    # batch-norm statistics move.
+    # The frozen discriminator's batch-norm layers run in inference mode:
+    # not even its moving statistics change.
     assert not any(changed(d_before, gan.discriminator.weights))
     assert all(changed(g_trainable_before, gan.generator.trainable_variables))
     assert int(gan.d_optimizer.iterations) == 0
@@ -331,3 +325,141 @@ def test_joint_discriminator_pass_must_be_a_bool_or_none():
     with pytest.raises(ValueError, match="joint_discriminator_pass must be True, False or None"):
         tiny_gan(joint_discriminator_pass="yes")
     assert tiny_gan(normalization="batch", joint_discriminator_pass=True).joint_discriminator_pass is True
+
+
+# ------------------------------------------------------------------ freezing: what it changes, what it keeps
+
+
+def discriminator_with_a_frozen_layer():
+    image = keras.Input(SHAPE)
+    features = keras.layers.Dense(4, name="trained")(keras.layers.Flatten()(image))
+    frozen = keras.layers.Dense(4, name="frozen_by_user")
+    frozen.trainable = False
+    return keras.Model(image, keras.layers.Dense(1, name="logit")(frozen(features))), frozen
+
+
+def test_a_layer_frozen_inside_the_discriminator_stays_frozen_through_fit_and_a_config_round_trip():
+    discriminator, frozen = discriminator_with_a_frozen_layer()
+    gan = GAN(networks.dcgan_generator(LATENT, SHAPE, base_filters=4), discriminator, seed=0)
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.1), steps_per_execution=1)
+    assert ids(gan.discriminator_variables) == ids(
+        [v for layer in discriminator.layers if layer.name in ("trained", "logit") for v in layer.weights]
+    )
+    frozen_before, trained_before = snapshot(frozen.weights), snapshot(discriminator.get_layer("trained").weights)
+    gan.fit(real_batch(16), batch_size=8, epochs=1, verbose=0)
+    assert not any(changed(frozen_before, frozen.weights))
+    assert all(changed(trained_before, discriminator.get_layer("trained").weights))
+    assert discriminator.trainable is False and frozen.trainable is False  # the GAN's freeze is back after the step
+    layers = {layer["config"]["name"]: layer["config"].get("trainable") for layer in gan.get_config()["discriminator"]["config"]["layers"]}
+    assert layers["frozen_by_user"] is False and layers["trained"] is True
+    assert not GAN.from_config(gan.get_config()).discriminator.get_layer("frozen_by_user").trainable
+
+
+def test_unfreezing_restores_every_layers_own_flag_nested_models_included():
+    inner = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3, name="on"), keras.layers.Dense(3, name="off")])
+    inner.get_layer("off").trainable = False
+    outer = keras.Sequential([keras.Input((3,)), inner, keras.layers.Dense(1, name="head")])
+    flags = freezing.layer_flags(outer)
+    outer.trainable = False
+    assert not inner.get_layer("on").trainable
+    with freezing.unfrozen(outer, flags):  # the flags the layers had: "off" stays frozen
+        assert [inner.get_layer("on").trainable, inner.get_layer("off").trainable, outer.get_layer("head").trainable] == [True, False, True]
+        assert len(outer.trainable_weights) == 4
+    assert not any(layer.trainable for layer, _ in freezing.layer_flags(outer))  # frozen as before the block
+    with freezing.trainable(outer):  # no flags: every layer, and afterwards the flags it found
+        assert inner.get_layer("off").trainable and len(outer.trainable_weights) == 6
+    assert not any(layer.trainable for layer, _ in freezing.layer_flags(outer))
+    freezing.restore(flags)
+    with freezing.trainable(inner):
+        assert inner.get_layer("off").trainable
+    assert [inner.get_layer("on").trainable, inner.get_layer("off").trainable] == [True, False]
+
+
+def test_the_frozen_discriminator_keeps_its_batch_statistics_but_still_drops_units_in_the_generator_phase():
+    image = keras.Input(SHAPE)
+    x = keras.layers.BatchNormalization()(keras.layers.Dense(8)(keras.layers.Flatten()(image)))
+    discriminator = keras.Model(image, keras.layers.Dense(1)(keras.layers.Dropout(0.5)(x)))
+    gan = GAN(networks.dcgan_generator(LATENT, SHAPE, base_filters=4), discriminator, seed=0)
+    gan.compile()
+    z = gan.latent_vectors(16, seed=0)
+    statistics = snapshot(discriminator.non_trainable_weights)
+    first, second = (np.asarray(gan.combined(z, training=True)) for _ in range(2))
+    assert not np.allclose(first, second)  # Dropout still drops in the frozen discriminator
+    np.testing.assert_array_equal(np.asarray(gan.combined(z)), np.asarray(gan.combined(z)))  # inference mode: no dropout
+    gan.generator_step(tf.constant(real_batch()), None)
+    assert not any(changed(statistics, discriminator.non_trainable_weights))  # BatchNormalization in inference mode
+
+
+# ------------------------------------------------------------------ sampling: predict, call and generate agree
+
+
+@pytest.mark.parametrize("ema", [None, 0.5])
+def test_predict_calling_the_gan_and_generate_sample_the_same_generator(ema):
+    gan = tiny_gan(ema=ema)
+    gan.compile(steps_per_execution=1)
+    gan.fit(real_batch(16), batch_size=8, epochs=1, verbose=0)
+    z = gan.latent_vectors(6, seed=2)
+    generated = gan.generate(latent=z)
+    np.testing.assert_allclose(gan.predict(z, verbose=0), generated, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(gan(z)), generated, atol=1e-5)
+    trained = np.asarray(gan.generator(z, training=False))
+    assert np.allclose(generated, trained, atol=1e-5) == (ema is None)  # with ema, the average samples
+
+
+# ------------------------------------------------------------------ weights files written by an earlier layout
+
+CHECKPOINTS = Path(__file__).parent / "data" / "checkpoints"
+
+
+def checkpoint_gan(family):
+    """A tiny GAN of ``family`` with every option that adds weights or random streams, from plain Keras layers."""
+    keras.utils.set_random_seed(0)
+    side = 8
+    image = keras.Input((side, side, 1))
+    logit = keras.layers.Dense(1)(keras.layers.Flatten()(keras.layers.Conv2D(2, 3, strides=2)(image)))
+    if family == "gan":
+        z = keras.Input((4,))
+        x = keras.layers.BatchNormalization()(keras.layers.Dense(side * side)(z))
+        generator = keras.Model(z, keras.layers.Reshape((side, side, 1))(keras.layers.Activation("tanh")(x)))
+        options = dict(ema=0.9, diffaugment="translation", instance_noise=0.1, instance_noise_steps=10)
+        return GAN(generator, keras.Model(image, logit), seed=0, **options)
+    if family == "cgan":
+        z, label = keras.Input((4,)), keras.Input((), dtype="int32")
+        embedded = keras.layers.Embedding(3, 2, name="label_embedding")(label)
+        x = keras.layers.Dense(side * side)(keras.layers.Concatenate()([z, embedded]))
+        generator = keras.Model([z, label], keras.layers.Reshape((side, side, 1))(keras.layers.BatchNormalization()(x)))
+        d_label = keras.Input((), dtype="int32")
+        verdict = keras.layers.Add()([logit, keras.layers.Embedding(3, 1)(d_label)])
+        return ConditionalGAN(generator, keras.Model([image, d_label], verdict), seed=0, ema=0.9)
+    low = side // 2 if family == "srgan" else side
+    source = keras.Input((low, low, 1))
+    x = keras.layers.BatchNormalization()(keras.layers.Conv2D(1, 3, padding="same")(source))
+    if family == "srgan":
+        return SRGAN(keras.Model(source, keras.layers.UpSampling2D(2)(x)), keras.Model(image, logit), seed=0, ema=0.9)
+    pair_source = keras.Input((side, side, 1))
+    patches = keras.layers.Conv2D(1, 3, strides=2)(keras.layers.Concatenate()([pair_source, image]))
+    return Pix2Pix(keras.Model(source, x), keras.Model([pair_source, image], patches), seed=0, ema=0.9)
+
+
+def datasets_in(path):
+    with h5py.File(path) as file:
+        found = {}
+        file.visititems(lambda name, item: found.update({name: item[()]}) if isinstance(item, h5py.Dataset) else None)
+    return found
+
+
+@pytest.mark.parametrize("family", ["gan", "cgan", "pix2pix", "srgan"])
+def test_a_weights_file_of_the_earlier_layout_loads_and_is_written_again_with_the_same_layout(family, tmp_path):
+    old = CHECKPOINTS / f"{family}.weights.h5"
+    gan = checkpoint_gan(family)
+    gan.compile(loss="wgan_gp" if family == "gan" else "non_saturating", steps_per_execution=1)
+    gan.load_weights(old)
+    gan.save_weights(tmp_path / "again.weights.h5")
+    before, after = datasets_in(old), datasets_in(tmp_path / "again.weights.h5")
+    assert set(after) == set(before) | {"vars/penalty_seed_generator_state"}  # the penalty's stream is new
+    # Loading measures the moving average's batch-norm statistics again, on its loaded weights.
+    measured = {name for name in before if re.fullmatch(r"ema_generator/layers/batch_normalization/vars/[23]", name)}
+    assert len(measured) == 2
+    for name in set(before) - measured:
+        np.testing.assert_array_equal(after[name], before[name], err_msg=name)  # every weight and stream where it was
+    assert any(np.any(value) for name, value in before.items() if name.startswith("g_optimizer"))

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_gan import latent, networks
+from keras_gan import latent, networks, sampling
 
 LATENT = 8
 SHAPE = (28, 28, 1)
@@ -154,3 +154,49 @@ def test_generate_cli_interpolates_and_does_arithmetic_on_a_saved_generator(tmp_
     assert Image.open(sums).size == (4 * 28 + 5 * 2, 28 + 2 * 2)  # three group means and the result
     assert generate.main([str(saved), "--label", "3", "--out", str(png)]) == 2
     assert "conditional generator" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- sampling.sample, which every sampler uses
+
+
+def test_sample_draws_the_latent_vectors_of_its_seed_and_runs_the_generator_in_inference_mode():
+    generator = tiny_generator()
+    images = sampling.sample(generator, 5, seed=3, batch_size=2)
+    expected = generator(sampling.latent_vectors(5, LATENT, 3), training=False)
+    np.testing.assert_allclose(images, np.asarray(expected), atol=1e-6)
+    assert images.dtype == np.float32 and images.shape == (5, *SHAPE)
+    z = sampling.latent_vectors(4, LATENT, 0)
+    np.testing.assert_allclose(sampling.sample(generator, latent=z), np.asarray(generator(z, training=False)), atol=1e-6)
+
+
+def test_sample_cycles_a_conditional_generators_classes_unless_told_which():
+    generator = tiny_conditional_generator()
+    z = sampling.latent_vectors(12, LATENT, 0)
+    cycled = sampling.sample(generator, 12, seed=0)
+    np.testing.assert_allclose(cycled, np.asarray(generator([z, np.arange(12) % 10], training=False)), atol=1e-6)
+    sevens = sampling.sample(generator, seed=0, labels=[7, 7, 7])  # the labels give n
+    np.testing.assert_allclose(sevens, np.asarray(generator([z[:3], np.full(3, 7)], training=False)), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n": 0}, "n must be a positive integer, got 0"),
+        ({}, "sample needs n, latent vectors or a sequence of labels"),
+        ({"n": 3, "latent": np.zeros((2, LATENT))}, "got 2 latent vectors for n=3 samples"),
+        ({"n": 2, "labels": 1}, "takes no labels"),
+    ],
+)
+def test_sample_refuses_what_does_not_fit_an_unconditional_generator(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        sampling.sample(tiny_generator(), **kwargs)
+
+
+def test_sample_refuses_labels_outside_the_classes_and_a_class_count_it_cannot_read():
+    with pytest.raises(ValueError, match=r"labels must lie in 0..9, got \[10\]"):
+        sampling.sample(tiny_conditional_generator(), 2, labels=10)
+    z, label = keras.Input((LATENT,)), keras.Input((), dtype="int32")
+    unnamed = keras.Model([z, label], keras.layers.Concatenate()([z, keras.layers.Embedding(4, 2)(label)]))
+    with pytest.raises(ValueError, match="cannot tell how many classes"):
+        sampling.sample(unnamed, 2)
+    assert sampling.sample(unnamed, 2, labels=3).shape == (2, LATENT + 2)  # given labels need no count

@@ -15,6 +15,8 @@ from keras_gan.networks.patchgan import patchgan_discriminator
 from keras_gan.networks.unet import unet_generator
 from keras_gan.models.paired import pair_scores, translate_path
 from keras_gan.models.pix2pix import Pix2Pix
+from keras_gan.training import distribution
+from conftest import changed, ids, snapshot
 
 SHAPE = (16, 16, 1)
 
@@ -28,18 +30,6 @@ def tiny_pix2pix(d_steps=1, **kwargs):
 def pair_batch(n=8):
     rng = np.random.default_rng(0)
     return rng.uniform(-1, 1, (n, *SHAPE)).astype("float32"), rng.uniform(-1, 1, (n, *SHAPE)).astype("float32")
-
-
-def snapshot(variables):
-    return [np.array(v) for v in variables]
-
-
-def changed(before, variables):
-    return [not np.array_equal(b, np.array(v)) for b, v in zip(before, variables)]
-
-
-def ids(variables):
-    return sorted(id(v) for v in variables)
 
 
 # ---------------------------------------------------------------------------- networks
@@ -345,7 +335,21 @@ def test_the_moving_average_of_a_translator_keeps_the_trained_generators_statist
     gan = tiny_pix2pix(ema=0.5)
     gan.compile()
     gan.fit(tf.data.Dataset.from_tensors(pair_batch()), epochs=1, verbose=0)
-    assert gan.statistics_inputs(8, seed=0) is None and gan.refresh_ema_statistics() == 0
+    assert gan.statistics_inputs(8, seed=0) is None and gan.moving_average.refresh_statistics(None) == 0
     live = [v for v in gan.generator.weights if "moving" in v.path]
     shadow = [v for v in gan.sampling_generator.weights if "moving" in v.path]
     assert live and all(np.array_equal(np.array(a), np.array(b)) for a, b in zip(live, shadow))
+
+
+def test_the_held_out_step_shapes_its_logs_for_several_workers_as_the_training_step_does(monkeypatch):
+    # Keras averages multi-worker logs along axis 0; every step must give it vectors of one there.
+    gan = tiny_pix2pix()
+    gan.compile()
+    source, target = pair_batch(4)
+    batch = (tf.constant(source), tf.constant(target))
+    monkeypatch.setattr(distribution, "in_multi_worker_mode", lambda: True)
+    for logs in (gan.test_step(batch), gan.train_step(batch)):
+        assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", "l1"}
+        assert all(tuple(value.shape) == (1,) for value in logs.values())
+    monkeypatch.setattr(distribution, "in_multi_worker_mode", lambda: False)
+    assert all(tuple(value.shape) == () for value in gan.test_step(batch).values())

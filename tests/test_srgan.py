@@ -12,6 +12,7 @@ from keras_gan.cli.config import TrainConfig
 from keras_gan.networks.srgan import srgan_discriminator, srgan_generator
 from keras_gan.models.paired import pair_scores
 from keras_gan.models.srgan import SRGAN, VGGContent, WeightsUnavailableError
+from conftest import changed, ids, snapshot
 
 HIGH_RES = (16, 16, 1)
 LOW_RES = (4, 4, 1)
@@ -25,18 +26,6 @@ def tiny_srgan(d_steps=1, **kwargs):
 
 def high_res_batch(n=8):
     return np.random.default_rng(0).uniform(-1, 1, (n, *HIGH_RES)).astype("float32")
-
-
-def snapshot(variables):
-    return [np.array(v) for v in variables]
-
-
-def changed(before, variables):
-    return [not np.array_equal(b, np.array(v)) for b, v in zip(before, variables)]
-
-
-def ids(variables):
-    return sorted(id(v) for v in variables)
 
 
 # ---------------------------------------------------------------------------- networks
@@ -240,3 +229,21 @@ def test_cli_trains_srgan_x2_and_scores_it_against_bicubic(tmp_path):
     low_res, high_res = pairs.super_resolution_pairs(data.load("mnist-sample", split="test").x, 2)
     bicubic = pair_scores(pairs.upsample_bicubic(low_res, 2), high_res)
     assert scores["baseline_scores"]["psnr"] == pytest.approx(bicubic["psnr"], rel=1e-5)
+
+
+def test_a_reloaded_srgan_keeps_its_vgg_term():
+    vgg = VGGContent(layer="block1_conv2", weights=None, feature_scale=0.5)
+    gan = tiny_srgan(vgg=vgg, vgg_weight=0.25)
+    config = gan.get_config()
+    assert config["vgg"] == {"layer": "block1_conv2", "weights": None, "feature_scale": 0.5}
+    reloaded = SRGAN.from_config(config)
+    assert isinstance(reloaded.vgg, VGGContent) and reloaded.vgg_weight == 0.25
+    assert (reloaded.vgg.layer, reloaded.vgg.weights, reloaded.vgg.feature_scale) == ("block1_conv2", None, 0.5)
+    assert "vgg" in [m.name for m in reloaded.metrics]
+    assert SRGAN.from_config(tiny_srgan().get_config()).vgg is None
+
+
+def test_an_srgan_whose_vgg_term_cannot_be_saved_refuses_to_give_a_config():
+    gan = tiny_srgan(vgg=lambda real, fake: keras.ops.mean(keras.ops.abs(real - fake)))
+    with pytest.raises(ValueError, match="can save vgg only as a VGGContent, got function"):
+        gan.get_config()

@@ -15,9 +15,10 @@ from keras_gan import GAN, losses, networks
 from keras_gan.training import augment
 from keras_gan.cli import generate
 from keras_gan.training import inputs as layers
-from keras_gan.cli import train
-from keras_gan.models import gan as gan_lib
+from keras_gan.cli import parsers, train
+from keras_gan.training import averaging, penalties
 from keras_gan.cli.config import TrainConfig
+from conftest import changed, snapshot
 
 LATENT = 4
 SHAPE = (8, 8, 1)
@@ -51,14 +52,6 @@ def image_batch(n=8, seed=0):
     return np.random.default_rng(seed).uniform(-1, 1, (n, *SHAPE)).astype("float32")
 
 
-def snapshot(variables):
-    return [np.array(v) for v in variables]
-
-
-def changed(before, variables):
-    return [not np.array_equal(b, np.array(v)) for b, v in zip(before, variables)]
-
-
 # ------------------------------------------------------------------ gradient penalty
 
 
@@ -71,7 +64,7 @@ def test_gradient_penalty_of_a_linear_critic_is_exact():
     fake = tf.constant(np.random.default_rng(1).normal(size=(16, 3)), "float32")
     alpha = tf.constant(np.random.default_rng(2).uniform(size=16), "float32")
     expected = (math.sqrt(5.8) - 1) ** 2
-    assert float(losses.gradient_penalty(critic, real, fake, alpha)) == pytest.approx(expected, rel=1e-5)
+    assert float(penalties.gradient_penalty(critic, real, fake, alpha)) == pytest.approx(expected, rel=1e-5)
 
 
 def test_the_gan_weighs_the_gradient_penalty_by_lambda():
@@ -104,7 +97,7 @@ def test_the_gradient_penalty_draws_one_uniform_alpha_per_example():
 def test_interpolates_lie_on_the_segments_between_pairs():
     real = tf.constant([[0.0, 0.0], [2.0, 4.0]])
     fake = tf.constant([[1.0, 1.0], [0.0, 0.0]])
-    np.testing.assert_allclose(losses.interpolate(real, fake, tf.constant([0.25, 0.5])), [[0.75, 0.75], [1.0, 2.0]])
+    np.testing.assert_allclose(penalties.interpolate(real, fake, tf.constant([0.25, 0.5])), [[0.75, 0.75], [1.0, 2.0]])
 
 
 def test_the_gradient_penalty_is_finite_with_a_finite_gradient_where_the_critic_is_flat():
@@ -115,7 +108,7 @@ def test_the_gradient_penalty_is_finite_with_a_finite_gradient_where_the_critic_
 
     real, fake = tf.ones((4, 3)), tf.zeros((4, 3))
     with tf.GradientTape() as tape:
-        penalty = losses.gradient_penalty(critic, real, fake, tf.fill((4,), 0.5))
+        penalty = penalties.gradient_penalty(critic, real, fake, tf.fill((4,), 0.5))
     grad = tape.gradient(penalty, weights)
     assert float(penalty) == pytest.approx(1.0, rel=1e-5)  # (0 - 1)^2
     assert grad is not None and np.all(np.isfinite(grad.numpy()))
@@ -127,7 +120,7 @@ def test_the_gradient_penalty_is_finite_with_a_finite_gradient_where_the_critic_
 def test_r1_of_a_linear_critic_is_gamma_over_two_times_the_squared_weight_norm():
     critic = linear_critic(3, W, bias=-0.3)
     real = tf.constant(np.random.default_rng(0).normal(size=(8, 3)), "float32")
-    assert float(losses.r1_penalty(critic, real)) == pytest.approx(5.8, rel=1e-5)
+    assert float(penalties.r1_penalty(critic, real)) == pytest.approx(5.8, rel=1e-5)
     gan = point_gan(critic)
     gan.compile(r1_gamma=4.0)
     assert float(gan.discriminator_penalty(real, tf.zeros((8, 3)), None)) == pytest.approx(2.0 * 5.8, rel=1e-5)
@@ -236,17 +229,17 @@ def test_recomputed_batch_norm_statistics_are_the_mean_of_the_batch_statistics()
     gamma_beta = snapshot([norm.gamma, norm.beta])
     dense_before = snapshot(frozen_dense.weights)
 
-    assert gan_lib.recompute_batch_norm_statistics(model, np.concatenate([first, second]), batch_size=256) == 1
+    assert averaging.recompute_batch_norm_statistics(model, np.concatenate([first, second]), batch_size=256) == 1
     np.testing.assert_allclose(np.array(norm.moving_mean), (first.mean(0) + second.mean(0)) / 2, rtol=1e-5)
     np.testing.assert_allclose(np.array(norm.moving_variance), (first.var(0) + second.var(0)) / 2, rtol=1e-4)
     assert not any(changed(gamma_beta, [norm.gamma, norm.beta])) and not any(changed(dense_before, frozen_dense.weights))
     assert model.trainable and not frozen_dense.trainable and norm.momentum == 0.9
 
     model.trainable = False
-    assert gan_lib.recompute_batch_norm_statistics(model, second, batch_size=256) == 1  # a frozen model is measured too
+    assert averaging.recompute_batch_norm_statistics(model, second, batch_size=256) == 1  # a frozen model is measured too
     np.testing.assert_allclose(np.array(norm.moving_mean), second.mean(0), rtol=1e-5)
     assert not model.trainable and not norm.trainable
-    assert gan_lib.recompute_batch_norm_statistics(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), first) == 0
+    assert averaging.recompute_batch_norm_statistics(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), first) == 0
 
 
 def dcgan_with_ema(ema=0.5):
@@ -260,10 +253,10 @@ def test_statistics_batches_shrink_for_large_outputs():
         z = keras.Input((4,))
         return keras.Model(z, keras.layers.Reshape(shape)(keras.layers.Dense(int(np.prod(shape)))(z)))
 
-    assert gan_lib.statistics_batch_size(generator((28, 28, 1))) == 1024  # 2**20 // 784 = 1337, capped
-    assert gan_lib.statistics_batch_size(generator((32, 32, 3))) == 341  # 2**20 // 3072
-    assert gan_lib.statistics_batch_size(generator((64, 64, 3))) == 256  # 85, raised to the floor
-    assert gan_lib.statistics_batch_size(generator((2,))) == 1024
+    assert averaging.statistics_batch_size(generator((28, 28, 1))) == 1024  # 2**20 // 784 = 1337, capped
+    assert averaging.statistics_batch_size(generator((32, 32, 3))) == 341  # 2**20 // 3072
+    assert averaging.statistics_batch_size(generator((64, 64, 3))) == 256  # 85, raised to the floor
+    assert averaging.statistics_batch_size(generator((2,))) == 1024
 
 
 def test_the_moving_average_samples_with_batch_norm_statistics_of_its_own_weights():
@@ -273,14 +266,14 @@ def test_the_moving_average_samples_with_batch_norm_statistics_of_its_own_weight
     live = [layer for layer in gan.generator.layers if isinstance(layer, keras.layers.BatchNormalization)]
     shadow = [layer for layer in gan.ema_generator.layers if isinstance(layer, keras.layers.BatchNormalization)]
     live_before = snapshot([v for layer in live for v in (layer.moving_mean, layer.moving_variance)])
-    # update_ema copied the trained generator's statistics
+    # the moving average's update copied the trained generator's statistics
     np.testing.assert_array_equal(np.array(shadow[0].moving_mean), np.array(live[0].moving_mean))
 
     assert gan.sampling_generator is gan.ema_generator
     # By hand for the first layer: the averaged Dense kernel (no bias) on the statistics latents, batch by batch.
-    z = gan.latent_vectors(gan_lib.EMA_STATISTICS_SAMPLES, gan_lib.EMA_STATISTICS_SEED)
+    z = gan.latent_vectors(averaging.STATISTICS_SAMPLES, averaging.STATISTICS_SEED)
     kernel = np.array(gan.ema_generator.layers[1].kernel)
-    batch = gan_lib.statistics_batch_size(gan.ema_generator)
+    batch = averaging.statistics_batch_size(gan.ema_generator)
     assert batch == 1024  # small images: four batches of 1,024
     projected = (z @ kernel).reshape(-1, batch, kernel.shape[1])
     np.testing.assert_allclose(np.array(shadow[0].moving_mean), projected.mean(1).mean(0), rtol=1e-4, atol=1e-6)
@@ -332,7 +325,7 @@ def test_the_packed_discriminator_sees_batch_over_m_judgements_with_m_times_the_
     m = 2
     gan = image_gan(pack=m, joint_discriminator_pass=joint)
     gan.compile()
-    assert gan.discriminator_input_shape() == SHAPE
+    assert gan.sample_shape == SHAPE
     assert gan.combined.output.shape[1:] == (1,)
     seen = []
     discriminate = gan.discriminate
@@ -394,13 +387,13 @@ def test_instance_noise_follows_the_training_step():
     gan = image_gan(instance_noise=0.2, instance_noise_steps=10)
     gan.compile()
     zeros = tf.zeros((512, *SHAPE))
-    assert float(np.std(gan.discriminator_inputs(zeros, training=True))) == pytest.approx(0.2, rel=0.03)
+    assert float(np.std(gan.apply_input_layers(zeros, training=True))) == pytest.approx(0.2, rel=0.03)
     gan.g_optimizer.iterations.assign(5)
-    assert float(np.std(gan.discriminator_inputs(zeros, training=True))) == pytest.approx(0.1, rel=0.03)
+    assert float(np.std(gan.apply_input_layers(zeros, training=True))) == pytest.approx(0.1, rel=0.03)
     gan.g_optimizer.iterations.assign(10)
-    np.testing.assert_array_equal(gan.discriminator_inputs(zeros, training=True), zeros)
+    np.testing.assert_array_equal(gan.apply_input_layers(zeros, training=True), zeros)
     gan.g_optimizer.iterations.assign(0)
-    np.testing.assert_array_equal(gan.discriminator_inputs(zeros, training=False), zeros)
+    np.testing.assert_array_equal(gan.apply_input_layers(zeros, training=False), zeros)
 
 
 def test_instance_noise_needs_its_annealing_horizon():
@@ -473,8 +466,8 @@ def test_cutout_zeroes_at_most_a_half_side_square():
 def test_diffaugment_runs_only_in_training_and_in_both_phases():
     gan = image_gan(diffaugment="translation,cutout")
     x = tf.constant(image_batch(4))
-    np.testing.assert_array_equal(gan.discriminator_inputs(x, training=False), x)
-    assert not np.array_equal(gan.discriminator_inputs(x, training=True), x)
+    np.testing.assert_array_equal(gan.apply_input_layers(x, training=False), x)
+    assert not np.array_equal(gan.apply_input_layers(x, training=True), x)
     assert any(isinstance(layer, layers.DiffAugment) for layer in gan.combined.layers)
 
 
@@ -576,7 +569,7 @@ def test_help_lists_every_stabiliser_flag(capsys):
      (["--loss", "hinge"], 1)],
 )
 def test_a_critic_loss_from_the_cli_brings_five_discriminator_steps(argv, d_steps):
-    assert train.config_from_args(train.build_parser().parse_args(argv)).d_steps == d_steps
+    assert train.config_from_args(parsers.train_parser().parse_args(argv)).d_steps == d_steps
 
 
 def test_cli_flags_reach_the_config():
@@ -586,7 +579,7 @@ def test_cli_flags_reach_the_config():
         "--ema", "0.999", "--diffaugment", "color,cutout", "--pack", "2", "--spectral-norm", "--d-lr", "4e-4",
         "--g-lr", "1e-4",
     ]
-    config = train.config_from_args(train.build_parser().parse_args(argv))
+    config = train.config_from_args(parsers.train_parser().parse_args(argv))
     assert (config.gp_weight, config.r1_gamma, config.clip_value, config.label_smoothing) == (1.0, 10.0, 0.1, 0.1)
     assert config.penalty_every == 4
     assert (config.instance_noise, config.instance_noise_steps, config.ema) == (0.1, 50, 0.999)
@@ -594,7 +587,7 @@ def test_cli_flags_reach_the_config():
 
 
 def test_no_ema_turns_off_a_presets_moving_average():
-    parse = lambda argv: train.config_from_args(train.build_parser().parse_args(argv))  # noqa: E731
+    parse = lambda argv: train.config_from_args(parsers.train_parser().parse_args(argv))  # noqa: E731
     assert parse(["--dataset", "ring"]).ema == 0.999
     assert parse(["--dataset", "ring", "--no-ema"]).ema is None
     assert parse(["--model", "cgan", "--no-ema"]).ema is None
@@ -646,3 +639,32 @@ def test_a_run_with_stabilisers_saves_the_moving_average_as_its_generator(tmp_pa
         keras.ops.convert_to_numpy(saved(z)), keras.ops.convert_to_numpy(gan.ema_generator(z)), atol=1e-6
     )
     assert not np.allclose(keras.ops.convert_to_numpy(saved(z)), keras.ops.convert_to_numpy(gan.generator(z)))
+
+
+# ------------------------------------------------------------------ the penalty's own random stream
+
+
+def test_turning_the_gradient_penalty_on_leaves_the_latent_noise_as_it_was():
+    states = {}
+    for gp_weight in (0.0, 10.0):
+        gan = image_gan()
+        gan.compile(loss="wasserstein", gp_weight=gp_weight, steps_per_execution=1)
+        gan.fit(image_batch(16), batch_size=8, epochs=1, verbose=0)  # two steps, k = 1
+        states[gp_weight] = (np.asarray(gan.seed_generator.state), np.asarray(gan.penalty_seed_generator.state))
+    np.testing.assert_array_equal(states[10.0][0], states[0.0][0])  # the latent stream drew the same
+    assert not np.array_equal(states[10.0][1], states[0.0][1])  # the penalty drew from its own
+
+
+def test_the_penalty_stream_is_seeded_apart_and_reproducible():
+    first, second = point_gan(linear_critic(3, W)), point_gan(linear_critic(3, W))
+    for gan in (first, second):
+        gan.compile(loss="wgan_gp")
+    seen = []
+    for gan in (first, second):
+        discriminate = gan.discriminate
+        gan.discriminate = lambda x, context, training=False, d=discriminate: seen.append(np.array(x)) or d(x, context, training)
+        gan.discriminator_penalty(tf.zeros((6, 3)), tf.ones((6, 3)), None)
+    np.testing.assert_array_equal(seen[0], seen[1])  # same seed, same coefficients
+    alpha = 1 - seen[0][:, 0]
+    expected = keras.random.uniform((6,), seed=keras.random.SeedGenerator(3))  # the GAN's seed 0, plus 3
+    np.testing.assert_allclose(alpha, np.asarray(expected), rtol=1e-6)

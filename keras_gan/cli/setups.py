@@ -22,7 +22,8 @@ from keras_gan.cli.build import build_gan
 from keras_gan.cli.config import TrainConfig
 from keras_gan.data import catalog, pairs as paired_data
 from keras_gan.data import datasets as data
-from keras_gan.models.gan import GAN, steps_per_epoch
+from keras_gan.models.gan import GAN
+from keras_gan.training.distribution import steps_per_epoch
 from keras_gan.models.paired import HeldOutScores
 from keras_gan.data import unpaired as unpaired_data
 from keras_gan.models.cyclegan import GENERATOR_FILES

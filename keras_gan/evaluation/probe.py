@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from keras_gan.models.gan import predict_in_batches
+from keras_gan.sampling import predict_in_batches
 
 FeatureSource = Union[keras.Model, Callable[[np.ndarray], np.ndarray], None]
 

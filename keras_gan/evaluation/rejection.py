@@ -41,7 +41,8 @@ import keras
 import numpy as np
 
 from keras_gan.training import inputs as layers_lib
-from keras_gan.models.gan import latent_vectors, positive_integer, predict_in_batches
+from keras_gan import checks
+from keras_gan.sampling import latent_vectors, predict_in_batches
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,7 +96,7 @@ def refit_discriminator(
     ``pack``, the generated ones packed likewise, and left-over real samples
     that fill no pack are dropped.
     """
-    pack = positive_integer("pack", pack)
+    pack = checks.integer("pack", pack, 1, numpy=True)
     real = np.asarray(real, dtype="float32")
     if len(real) < 2 * pack:
         raise ValueError(f"refit_discriminator needs at least {2 * pack} real samples; got {len(real)}")
@@ -162,7 +163,7 @@ def rejection_sample(
     """
     if n < 1:
         raise ValueError(f"n must be a positive integer, got {n}")
-    pack = positive_integer("pack", pack)
+    pack = checks.integer("pack", pack, 1, numpy=True)
     batch_size, burn_in = batch_size - batch_size % pack, burn_in - burn_in % pack
     if batch_size < 1 or burn_in < 1:
         raise ValueError(f"batch_size and burn_in must hold at least one pack of {pack} samples")

@@ -22,48 +22,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from keras_gan.models.gan import GAN, latent_vectors, predict_in_batches
-from keras_gan.networks.conditional import LABEL_EMBEDDING, label_input
-
-
-def num_classes_of(generator: keras.Model) -> int | None:
-    """The number of classes of a conditional generator, read from its label embedding.
-
-    Returns None for a generator without a layer named ``"label_embedding"``
-    (for instance an unconditional one).
-    """
-    try:
-        return int(generator.get_layer(LABEL_EMBEDDING).input_dim)
-    except ValueError:
-        return None
-
-
-def is_conditional(generator: keras.Model) -> bool:
-    """Whether ``generator`` takes ``[z, label]`` rather than ``z`` alone."""
-    return len(generator.inputs) == 2
-
-
-def class_labels(labels, n: int | None, num_classes: int) -> np.ndarray:
-    """Turns the ``labels`` argument of ``generate`` into one int32 label per sample.
-
-    Args:
-        labels: None (cycle through the classes: 0, 1, ..., 0, 1, ...), one
-            class for all samples, or a sequence of classes.
-        n: number of samples; with a sequence of labels, None or its length.
-        num_classes: labels must lie in ``0..num_classes - 1``.
-    """
-    if labels is None or np.ndim(labels) == 0:
-        if n is None or n < 1:
-            raise ValueError(f"n must be a positive number of samples, got {n}")
-        labels = np.arange(n) % num_classes if labels is None else np.full(n, labels)
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"labels must be integers (one class, or one per sample), got {labels!r}")
-    if n is not None and len(labels) != n:
-        raise ValueError(f"got {len(labels)} labels for n={n} samples")
-    if len(labels) == 0 or labels.min() < 0 or labels.max() >= num_classes:
-        raise ValueError(f"labels must lie in 0..{num_classes - 1}, got {sorted(set(labels.tolist()))}")
-    return labels.astype("int32")
+from keras_gan.models.gan import GAN
+from keras_gan.networks.conditional import label_input
+from keras_gan.sampling import class_labels, is_conditional, num_classes_of, predict_in_batches, sample  # noqa: F401
 
 
 def class_grid_labels(num_classes: int, columns: int) -> np.ndarray:
@@ -126,8 +87,7 @@ def evaluate_classes(
     if not is_conditional(generator) or num_classes is None:
         raise ValueError(f"{generator.name!r} is not a conditional generator with a 'label_embedding' layer")
     asked = class_grid_labels(num_classes, per_class)
-    latent = latent_vectors(len(asked), int(generator.inputs[0].shape[-1]), seed)
-    samples = predict_in_batches(generator, [latent, asked], batch_size)
+    samples = sample(generator, seed=seed, labels=asked, num_classes=num_classes, batch_size=batch_size)
     result = class_accuracy(predict_in_batches(classifier, samples, batch_size), asked, num_classes)
     return {**result, "samples": len(asked)}
 
@@ -150,6 +110,8 @@ def class_grid(latent, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
 class ConditionalGAN(GAN):
     """A GAN whose generator and discriminator both take the class label.
 
+    Batches are ``(images, labels)``; the hooks' context is the labels.
+
     Args:
         generator: a Keras model ``[z, label] -> x``, e.g.
             :func:`keras_gan.networks.conditional_generator`.
@@ -159,8 +121,10 @@ class ConditionalGAN(GAN):
         num_classes: read from the generator's ``"label_embedding"`` layer
             when omitted.
         latent_dim: read from the generator's first input when omitted.
-        seed: seeds the latent noise drawn during training.
+        seed: seeds the random streams of training.
         name: model name.
+        **kwargs: further :class:`keras_gan.GAN` options; ``pack`` must stay
+            1 (packed samples would need packed labels).
     """
 
     def __init__(
@@ -181,6 +145,8 @@ class ConditionalGAN(GAN):
         ]:
             if len(model.inputs) != 2:
                 raise ValueError(f"a conditional {role} takes two inputs, {expected}; {model.name!r} takes {len(model.inputs)}")
+        if kwargs.get("pack", 1) != 1:
+            raise ValueError(f"pack > 1 is not supported for a conditional GAN: the labels would need packing too; got pack={kwargs['pack']!r}")
         self.num_classes = int(num_classes or num_classes_of(generator) or 0)
         if self.num_classes < 2:
             raise ValueError(
@@ -190,16 +156,9 @@ class ConditionalGAN(GAN):
         super().__init__(generator, discriminator, d_steps, latent_dim=latent_dim, seed=seed, name=name, **kwargs)
 
     def build_combined(self) -> keras.Model:
-        """Stacks ``[z, y] -> D([G([z, y]), y])``; D is already frozen.
-
-        The samples pass through :meth:`discriminator_inputs` on the way, so
-        that DiffAugment and instance noise apply in the generator phase too.
-        """
-        z = keras.Input((self.latent_dim,), name="z")
-        label = label_input()
-        samples = self.discriminator_inputs(self.generator([z, label]))
-        verdict = self.discriminator([samples, label])
-        return keras.Model([z, label], verdict, name="combined")
+        """Stacks ``[z, y] -> D([G([z, y]), y])``; D is already frozen."""
+        z, labels = keras.Input((self.latent_dim,), name="z"), label_input()
+        return keras.Model([z, labels], self.combined_outputs(self.generator([z, labels]), labels), name="combined")
 
     def unpack(self, data):
         """Splits a batch into ``(images, labels)``; labels are required."""
@@ -211,54 +170,17 @@ class ConditionalGAN(GAN):
             )
         return real, labels
 
-    def generator_inputs(self, batch_size, condition):
+    def generator_inputs(self, batch_size, labels):
         """Fresh latent vectors with the batch's labels: the generator draws the classes it sees."""
-        return [self.sample_latent(batch_size), condition]
+        return [self.sample_latent(batch_size), labels]
 
-    def discriminate(self, samples, condition, training=False):
-        return self.discriminator([samples, condition], training=training)
+    def discriminate(self, samples, labels, training=False):
+        """``D([samples, labels])``: the verdict on each sample as the class it is labelled."""
+        return self.discriminator([samples, labels], training=training)
 
     def statistics_inputs(self, n: int, seed: int):
         """Latent vectors with the classes cycled through, equally many of each."""
         return [self.latent_vectors(n, seed), class_labels(None, n, self.num_classes)]
-
-    def generate(
-        self,
-        n: int | None = None,
-        seed: int | None = None,
-        latent=None,
-        batch_size: int = 256,
-        *,
-        labels=None,
-    ) -> np.ndarray:
-        """Draws samples of the classes asked for, as a numpy array in [-1, 1].
-
-        Args:
-            n: number of samples; may be omitted when ``labels`` or ``latent``
-                gives it.
-            seed: makes the latent vectors reproducible.
-            latent: explicit latent vectors ``(n, latent_dim)``.
-            batch_size: samples per forward pass.
-            labels: one class for every sample (``labels=3``), one class per
-                sample, or None to cycle through the classes.
-
-        Samples come from the moving-average generator when ``ema`` is on.
-
-        Example:
-            >>> threes = gan.generate(8, labels=3, seed=0)            # doctest: +SKIP
-            >>> one_of_each = gan.generate(labels=range(10), seed=0)  # doctest: +SKIP
-        """
-        if latent is not None:
-            latent = np.asarray(latent, dtype="float32")
-            n = len(latent)
-        elif n is None and labels is not None and np.ndim(labels) == 1:
-            n = len(labels)
-        if labels is not None and np.ndim(labels) == 1:
-            labels = np.asarray(list(labels))
-        labels = class_labels(labels, n, self.num_classes)
-        if latent is None:
-            latent = self.latent_vectors(len(labels), seed)
-        return predict_in_batches(self.sampling_generator, [latent, labels], batch_size)
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes}

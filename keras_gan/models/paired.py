@@ -5,18 +5,19 @@ shape of training: the generator has no latent input, it maps a source image
 to a target-domain image, and it learns from two signals at once, the frozen
 discriminator's verdict and a content loss against the known target:
 
-    batch (source, target) --unpack--> (real=target, condition=source)
+    batch (source, target) --unpack--> (real=target, context=source)
     D phase:  fake = G(source);  D learns real vs fake (pix2pix: on (source, x) pairs)
     G phase:  verdict, fake = combined(source)            # D frozen inside
               g_loss = adversarial_weight * loss.generator(verdict) + content_loss(target, fake)
 
 :class:`PairedGAN` is that shape as a :class:`keras_gan.GAN` subclass: it
-reuses the GAN's train step through its hooks (``unpack``,
-``generator_inputs``, ``discriminate``, ``build_combined``,
-``generator_loss``) and leaves the content loss to :class:`keras_gan.Pix2Pix`
-(lambda * L1) and :class:`keras_gan.SRGAN` (MSE, optionally VGG features).
-Its ``combined`` model outputs both the verdict and the translated image, so
-one forward pass gives the adversarial and the content term.
+reuses the GAN's train and test steps through its hooks (``unpack``,
+``generator_inputs``, ``build_combined``/``combined_outputs``,
+``generator_loss``), whose context is the source images, and leaves the
+content loss to :class:`keras_gan.Pix2Pix` (lambda * L1) and
+:class:`keras_gan.SRGAN` (MSE, optionally VGG features). Its ``combined``
+model outputs both the verdict and the translated image, so one forward pass
+gives the adversarial and the content term.
 
 :func:`pair_scores` measures translations against their targets (mean L1,
 PSNR and SSIM, on images in [-1, 1]); :class:`HeldOutScores` logs them for
@@ -38,7 +39,8 @@ from PIL import Image
 from keras_gan import visualization
 from keras_gan.training import checkpoints
 from keras_gan.data import pairs
-from keras_gan.models.gan import GAN, predict_in_batches
+from keras_gan.models.gan import GAN
+from keras_gan.sampling import predict_in_batches
 
 
 class PairedGAN(GAN):
@@ -85,6 +87,8 @@ class PairedGAN(GAN):
             )
         if not adversarial_weight >= 0:
             raise ValueError(f"adversarial_weight must be >= 0, got {adversarial_weight!r}")
+        if kwargs.get("pack", 1) != 1:
+            raise ValueError(f"pack > 1 is not supported for {type(self).__name__}: the source images would need packing too; got pack={kwargs['pack']!r}")
         kwargs.pop("latent_dim", None)  # in a saved config; there is no latent space
         super().__init__(generator, discriminator, d_steps, seed=seed, name=name, **kwargs)
         self.latent_dim = None
@@ -96,77 +100,49 @@ class PairedGAN(GAN):
         """Shape of one source image, ``(h, w, C)``."""
         return tuple(self.generator.inputs[0].shape[1:])
 
+    @property
+    def metrics(self):
+        return super().metrics + list(self.content_trackers.values())
+
     # ------------------------------------------------------------------ hooks of GAN
 
     def build_combined(self) -> keras.Model:
         """``source -> [D's verdict on G(source), G(source)]``, D frozen."""
         source = keras.Input(self.source_shape, name="source")
-        fake = self.generator(source)
-        verdict = self.discriminate(self.discriminator_inputs(fake), source, training=None)
-        return keras.Model(source, [verdict, fake], name="combined")
+        return keras.Model(source, self.combined_outputs(self.generator(source), source), name="combined")
+
+    def combined_outputs(self, fake, source, training=None):
+        """``[verdict, fake]``: the content loss needs the translation beside D's verdict."""
+        return [super().combined_outputs(fake, source, training), fake]
 
     def unpack(self, data):
-        """``(source, target)`` -> ``(real=target, condition=source)``."""
+        """``(source, target)`` -> ``(real=target, context=source)``."""
         if not isinstance(data, (tuple, list)) or len(data) < 2:
             raise ValueError(f"{type(self).__name__} trains on (source, target) batches, got a single tensor")
         return data[1], data[0]
 
-    def generator_inputs(self, batch_size, condition):
+    def generator_inputs(self, batch_size, source):
         """The source images: the generator has no latent input."""
-        return condition
+        return source
+
+    def generator_loss(self, outputs, real, source):
+        """``adversarial_weight * loss.generator(verdict) + content_loss(real, fake)``; tracks the content terms."""
+        verdict, fake = outputs
+        content, terms = self.content_loss(real, fake)
+        for key, value in terms.items():
+            self.content_trackers[key].update_state(value)
+        return self.adversarial_weight * self.loss_pair.generator(verdict) + content
 
     def content_loss(self, real, fake):
         """Returns ``(weighted total, {metric name: unweighted term})``; subclasses define it."""
         raise NotImplementedError(f"{type(self).__name__} must define content_loss(real, fake)")
-
-    def generator_loss(self, source, real, condition):
-        """``adversarial_weight * loss.generator(D(G(source))) + content_loss(real, G(source))``."""
-        verdict, fake = self.combined(source, training=True)
-        return self._weighted_generator_loss(verdict, real, fake)
-
-    def generator_loss_on(self, fake, real, condition):
-        """:meth:`generator_loss` on a translation already made (the shared pass)."""
-        verdict = self.discriminate(self.discriminator_inputs(fake, training=True), condition, training=True)
-        return self._weighted_generator_loss(verdict, real, fake)
-
-    def _weighted_generator_loss(self, verdict, real, fake):
-        content, terms = self.content_loss(real, fake)
-        self._track_content(terms)
-        return self.adversarial_weight * self.loss_pair.generator(verdict) + content
-
-    def _track_content(self, terms):
-        for key, value in terms.items():
-            self.content_trackers[key].update_state(value)
-
-    @property
-    def metrics(self):
-        return super().metrics + list(self.content_trackers.values())
-
-    def test_step(self, data):
-        """Scores held-out pairs: D's verdicts, the generator's full loss, the content terms."""
-        real, source = self.unpack(data)
-        fake = self.generator(source, training=False)
-        real_logits, fake_logits = self.discriminate_pair(
-            self.discriminator_inputs(real, training=False), self.discriminator_inputs(fake, training=False), source
-        )
-        self._track_discriminator(self.loss_pair.discriminator(real_logits, fake_logits), real_logits, fake_logits)
-        content, terms = self.content_loss(real, fake)
-        self._track_content(terms)
-        self.g_loss_tracker.update_state(self.adversarial_weight * self.loss_pair.generator(fake_logits) + content)
-        return {m.name: m.result() for m in self.metrics}
-
-    # ------------------------------------------------------------------ using it
 
     def statistics_inputs(self, n, seed):
         """None: the generator's inputs are source images from the data, so the moving
         average keeps the batch-norm statistics copied from the generator being trained."""
         return None
 
-    def latent_vectors(self, n, seed=None):
-        raise ValueError(
-            f"{type(self).__name__} has no latent space: it translates images; call translate(sources) "
-            "or generate(len(sources), latent=sources)"
-        )
+    # ------------------------------------------------------------------ using it
 
     def translate(self, sources, batch_size: int = 256) -> np.ndarray:
         """Runs the generator (its moving average when ``ema`` is on) in inference mode over ``sources``.

@@ -76,13 +76,11 @@ class Pix2Pix(PairedGAN):
         super().__init__(generator, discriminator, d_steps, content_metrics=("l1",), seed=seed, name=name, **kwargs)
         self.l1_weight = float(l1_weight)
 
-    def discriminator_input_shape(self) -> tuple:
-        """The shape of the discriminator's second input, the image it judges."""
-        return tuple(self.discriminator.inputs[1].shape[1:])
+    judged_input = 1  # the discriminator takes [source, image]
 
-    def discriminate(self, samples, condition, training=False):
+    def discriminate(self, samples, source, training=False):
         """``D([source, image])``: the verdict on the pair."""
-        return self.discriminator([condition, samples], training=training)
+        return self.discriminator([source, samples], training=training)
 
     def content_loss(self, real, fake):
         """``lambda * mean|real - fake|``, and the unweighted L1."""

@@ -94,6 +94,10 @@ class VGGContent:
     def __call__(self, real, fake):
         return ops.mean(ops.square(self.features(real) - self.features(fake)))
 
+    def get_config(self) -> dict:
+        """The settings that rebuild this term: ``VGGContent(**content.get_config())``."""
+        return {"layer": self.layer, "weights": self.weights, "feature_scale": self.feature_scale}
+
 
 class SRGAN(PairedGAN):
     """Super-resolution GAN (Ledig et al. 2017).
@@ -105,7 +109,9 @@ class SRGAN(PairedGAN):
         adversarial_weight: weight of the adversarial term (1e-3 in the paper).
         vgg: a :class:`VGGContent` (or any callable ``(real, fake) -> scalar``)
             adding a feature-space term to the content loss; ``None`` (the
-            default) trains on the pixel MSE alone.
+            default) trains on the pixel MSE alone. A ``VGGContent`` is saved
+            with the model's config (its settings, not its weights); another
+            callable cannot be, and ``get_config`` refuses it.
         vgg_weight: weight of that term.
         seed: seeds any randomness of the training step.
         name: model name.
@@ -150,7 +156,7 @@ class SRGAN(PairedGAN):
         self.vgg_weight = float(vgg_weight)
 
     def unpack(self, data):
-        """HR images -> ``(HR, bicubic-downsampled LR)``; ``(LR, HR)`` pairs -> ``(HR, LR)``."""
+        """HR images -> ``(HR, bicubic-downsampled LR)``; ``(LR, HR)`` pairs -> ``(HR, LR)``: the context is LR."""
         if isinstance(data, (tuple, list)):
             if len(data) == 1:
                 data = data[0]
@@ -167,6 +173,19 @@ class SRGAN(PairedGAN):
         return mse + self.vgg_weight * vgg, {"mse": mse, "vgg": vgg}
 
     def get_config(self):
+        if self.vgg is not None and not isinstance(self.vgg, VGGContent):
+            raise ValueError(
+                f"SRGAN.get_config can save vgg only as a VGGContent, got {type(self.vgg).__name__}: "
+                "a reloaded model would train without that term"
+            )
         config = super().get_config()
         config["vgg_weight"] = self.vgg_weight
+        config["vgg"] = self.vgg.get_config() if self.vgg is not None else None
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if config.get("vgg") is not None:
+            config["vgg"] = VGGContent(**config["vgg"])
+        return super().from_config(config)

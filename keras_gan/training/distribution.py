@@ -1,11 +1,20 @@
-"""Where and in what precision a GAN trains: ``tf.distribute`` strategies and Keras dtype policies.
+"""Where, in what precision and in what steps a GAN trains.
 
-Both are chosen before the networks are built, and everything is built and
-compiled inside their scope; ``fit`` then runs as usual, splitting each
-global batch across the replicas::
+- ``tf.distribute`` strategies and Keras dtype policies (:func:`training_scope`);
+- what the training step needs under them: losses scaled for the replicas
+  (:func:`replica_mean`), random draws split across them
+  (:func:`replica_slice`), dynamic loss scaling for float16
+  (:func:`with_loss_scaling`), logs shaped for several workers
+  (:func:`worker_logs`);
+- how many steps run per compiled call (:func:`steps_per_execution`,
+  :func:`steps_per_call`) and per epoch (:func:`steps_per_epoch`).
 
-    strategy = execution.get_strategy("mirrored")        # every GPU of this machine
-    with execution.training_scope(strategy, "mixed_bfloat16"):
+The strategy and the policy are chosen before the networks are built, and
+everything is built and compiled inside their scope; ``fit`` then runs as
+usual, splitting each global batch across the replicas::
+
+    strategy = distribution.get_strategy("mirrored")     # every GPU of this machine
+    with distribution.training_scope(strategy, "mixed_bfloat16"):
         gan = GAN(networks.dcgan_generator(100, (64, 64, 3)), networks.dcgan_discriminator((64, 64, 3)))
         gan.compile()
     gan.fit(dataset)                                      # dataset batches: global batches
@@ -19,7 +28,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import warnings
+from typing import Callable
 
 import keras
 import tensorflow as tf
@@ -118,3 +129,111 @@ def use_intra_op_threads(threads: int | None) -> bool:
         )
         return False
     return True
+
+
+# ---------------------------------------------------------------- inside the training step
+
+
+def replica_mean(loss):
+    """``loss`` divided by the number of replicas in sync.
+
+    Each replica sees ``batch / n`` examples and the optimizer sums the
+    replicas' gradients: dividing each replica's batch-mean loss by ``n``
+    gives the gradient of the global batch mean.
+    """
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return loss / replicas if replicas > 1 else loss
+
+
+def replica_slice(draw: Callable[[int], object], batch_size):
+    """``draw(batch_size)`` on one device; under a strategy, this replica's slice of one global draw.
+
+    Every replica draws the whole global batch from the same seed and keeps
+    its own slice: the replicas get different noise (one seed alone would
+    give them all the same), and the same noise one device would draw for
+    that global batch.
+    """
+    context = tf.distribute.get_replica_context()
+    replicas = context.num_replicas_in_sync if context is not None else 1
+    if replicas == 1:
+        return draw(batch_size)
+    start = context.replica_id_in_sync_group * batch_size
+    return draw(batch_size * replicas)[start : start + batch_size]
+
+
+def computes_in_float16(*models: keras.Model) -> bool:
+    """Whether any layer of ``models`` computes in float16 (a ``mixed_float16`` policy)."""
+    return any(layer.dtype_policy.compute_dtype == "float16" for model in models for layer in model._flatten_layers())
+
+
+def with_loss_scaling(optimizer: keras.optimizers.Optimizer) -> keras.optimizers.Optimizer:
+    """``optimizer`` wrapped in dynamic loss scaling (needed for float16; bfloat16 needs none)."""
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer
+    return keras.optimizers.LossScaleOptimizer(optimizer)
+
+
+def worker_logs(logs: dict) -> dict:
+    """The training step's logs, shaped for Keras to average them over the workers.
+
+    Across several ``MultiWorkerMirroredStrategy`` workers Keras 3 averages
+    the logs along axis 0, which a scalar lacks ("Invalid reduction
+    dimension 0", tensorflow/tensorflow#72388): there each value becomes a
+    vector of one. The metrics are already reduced across replicas, so the
+    average is the value itself. Elsewhere the logs are returned as they are.
+    """
+    if not in_multi_worker_mode():
+        return logs
+    return {name: keras.ops.reshape(value, (1,)) for name, value in logs.items()}
+
+
+def in_multi_worker_mode() -> bool:
+    """Whether the current strategy spans several workers."""
+    strategy = tf.distribute.get_strategy()
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode()
+
+
+# ---------------------------------------------------------------- steps per call and per epoch
+
+# Steps per compiled call by default on one device: the Python round trip
+# between calls costs more than a whole step of a small network
+# (benchmarks/throughput.py measures it), and 32 steps hide it.
+DEFAULT_STEPS_PER_EXECUTION = 32
+
+
+def steps_per_execution(requested: int | None, distributed: bool) -> int:
+    """What ``GAN.compile`` passes to Keras: ``requested``, checked, or the default.
+
+    ``None`` is ``DEFAULT_STEPS_PER_EXECUTION`` on one device and 1 under a
+    ``tf.distribute`` strategy, where more than 1 is refused: Keras 3's
+    multi-step loop fails there ("You must feed a value for placeholder
+    tensor", keras-team/keras#19246).
+    """
+    if requested is None:
+        return 1 if distributed else DEFAULT_STEPS_PER_EXECUTION
+    checks.integer("steps_per_execution", requested, 1, numpy=True, also=" or None")
+    if requested > 1 and distributed:
+        raise ValueError(
+            f"steps_per_execution={requested} does not work under a tf.distribute strategy in Keras "
+            f"{keras.__version__} (keras-team/keras#19246); use 1 (the default there)"
+        )
+    return int(requested)
+
+
+def steps_per_call(limit: int, steps_per_epoch: int | None) -> int:
+    """The steps per compiled call that ``fit`` can use: the largest divisor of ``steps_per_epoch`` up to ``limit``.
+
+    Keras 3 runs whole compiled calls: on a repeated dataset, 40 steps per
+    epoch at 32 steps per call would train 64 steps an epoch. A number of
+    steps per epoch with no divisor between 2 and ``limit`` (a prime above
+    it) gets 1 step per call. Without ``steps_per_epoch`` the epoch ends
+    with the data, and ``limit`` stands.
+    """
+    if not steps_per_epoch:
+        return limit
+    return max(d for d in range(1, limit + 1) if steps_per_epoch % d == 0)
+
+
+def steps_per_epoch(num_samples: int, batch_size: int) -> int:
+    """Full batches in one pass over ``num_samples`` (the last partial batch dropped)."""
+    return max(1, math.floor(num_samples / batch_size))

@@ -13,7 +13,9 @@ object per option serves both phases, so the two always agree.
   become one input with ``m`` times the channels.
 
 None has trainable weights, so the combined model's trainable variables stay
-exactly the generator's.
+exactly the generator's. :func:`discriminator_input_layers` builds them from a
+GAN's settings; :func:`call_dependent_layers` finds the discriminator's layers
+that forbid judging the real and the generated batch in one call.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 from typing import Callable
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
@@ -125,3 +128,62 @@ class Pack(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "m": self.m}
+
+
+def discriminator_input_layers(
+    sample_shape: tuple,
+    diffaugment: str | None = None,
+    instance_noise: float = 0.0,
+    instance_noise_steps: int | None = None,
+    pack: int = 1,
+    *,
+    step: Callable = lambda: 0,
+    seed: int | None = None,
+) -> list:
+    """The layers a GAN puts between its samples and its discriminator, in the order they apply.
+
+    Args:
+        sample_shape: the shape of one sample; DiffAugment needs images ``(H, W, C)``.
+        diffaugment: a DiffAugment policy, or None.
+        instance_noise: the noise's initial standard deviation; 0 is none.
+        instance_noise_steps: the training steps over which it decays to zero.
+        pack: samples per judgement; 1 is no packing.
+        step: returns the current training step (read inside the compiled step).
+        seed: seeds DiffAugment (``seed + 1``) and the instance noise (``seed + 2``).
+
+    Raises:
+        ValueError: for settings that cannot work, naming them.
+    """
+    layers = []
+    if diffaugment:
+        if len(sample_shape) != 3:
+            raise ValueError(f"diffaugment needs image samples (H, W, C); this GAN's samples have shape {sample_shape}")
+        layers.append(DiffAugment(diffaugment, seed=derived_seed(seed, 1)))
+    if instance_noise:
+        if not instance_noise > 0:
+            raise ValueError(f"instance_noise must be a non-negative standard deviation, got {instance_noise!r}")
+        if not isinstance(instance_noise_steps, (int, np.integer)) or instance_noise_steps < 1:
+            raise ValueError(
+                "instance_noise needs instance_noise_steps, the positive number of training steps "
+                f"over which it decays to zero; got {instance_noise_steps!r}"
+            )
+        layers.append(InstanceNoise(instance_noise, instance_noise_steps, step, seed=derived_seed(seed, 2)))
+    if pack > 1:
+        layers.append(Pack(pack))
+    return layers
+
+
+def derived_seed(seed: int | None, offset: int) -> int | None:
+    """The seed of one of a GAN's random streams: ``seed + offset``, or None for an unseeded GAN."""
+    return None if seed is None else seed + offset
+
+
+# Layers whose training-mode call depends on the batch it sees or updates state
+# on every call, so that one call on two stacked batches differs from two calls.
+CALL_DEPENDENT_LAYERS = (keras.layers.BatchNormalization, keras.layers.SpectralNormalization)
+
+
+def call_dependent_layers(model: keras.layers.Layer) -> list:
+    """The layers of ``CALL_DEPENDENT_LAYERS`` in ``model``, nested models included."""
+    return [layer for layer in model._flatten_layers() if isinstance(layer, CALL_DEPENDENT_LAYERS)]
+
