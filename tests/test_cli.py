@@ -116,6 +116,15 @@ def test_the_command_with_no_arguments_trains_exactly_the_settings_dataclass():
     assert set(field_names()) - set(defaults()) == {"dataset", "model", "out"}
 
 
+def test_print_config_shows_the_resolved_settings_and_trains_nothing(tmp_path, capsys):
+    out = tmp_path / "cgan"
+    assert train.main(["--model", "cgan", "--epochs", "3", "--out", str(out), "--print-config"]) == 0
+    printed = TrainConfig.from_json(capsys.readouterr().out)
+    assert printed == TrainConfig(model="cgan", epochs=3, out=str(out))
+    assert (printed.dataset, printed.loss, printed.ema) == ("mnist-sample", "hinge", 0.999)  # cgan's preset
+    assert not out.exists()
+
+
 def test_every_compile_option_is_passed_from_the_settings():
     config = TrainConfig(dataset="ring", steps_per_execution=3, penalty_every=2, r1_gamma=0.5)
     gan = train.build_gan(config, (2,))
@@ -290,3 +299,12 @@ def test_the_run_directory_holds_tensorboard_events_of_every_metric_and_each_sam
         logged = np.asarray(Image.open(io.BytesIO(encoded[0])))
         with Image.open(ring_run.out / "samples" / f"epoch_{step:03d}.png") as written:
             np.testing.assert_array_equal(logged, np.asarray(written))
+
+
+def test_keras_tensorboard_callback_logs_a_gans_fit(tmp_path):
+    gan = train.build_gan(tiny_ring(tmp_path / "unused"), (2,))
+    points = np.random.default_rng(0).normal(size=(32, 2)).astype("float32")
+    gan.fit(points, batch_size=16, epochs=2, verbose=0, callbacks=[keras.callbacks.TensorBoard(tmp_path / "logs")])
+    scalars, _ = _events(tmp_path / "logs" / "train")
+    assert [step for step, _ in scalars["epoch_d_loss"]] == [0, 1]
+    assert [step for step, _ in scalars["epoch_g_loss"]] == [0, 1]

@@ -35,13 +35,66 @@ from keras_gan.evaluation.report import (  # noqa: E402,F401  (this command's Py
     draw_samples,
     entries,
     evaluate_generator,
-    format_table,
+    finite_or_none,
     held_out_images,
     report_name,
     write_report,
 )
 from keras_gan.models import conditional  # noqa: E402
 from keras_gan.training import checkpoints  # noqa: E402
+
+
+# Metric name -> (label in the table, how the value is shown).
+_DISPLAY = {
+    "modes": ("modes captured", "{:.0f}"),
+    "high_quality": ("% high quality", "{:.1%}"),
+    "reverse_kl": ("reverse KL", "{:.4f}"),
+    "mode_spread": ("within-mode std", "{:.4f}"),
+    "fid": ("FID", "{:.3f}"),
+    "kid": ("KID", "{:.5f}"),
+    "classifier_score": ("classifier score (IS)", "{:.3f}"),
+    "precision": ("precision", "{:.3f}"),
+    "recall": ("recall", "{:.3f}"),
+    "d_real": ("D(real held-out)", "{:.3f}"),
+    "d_fake": ("D(generated)", "{:.3f}"),
+    "d_accuracy": ("D accuracy", "{:.3f}"),
+    "d_loss": ("D loss", "{:.4f}"),
+}
+
+
+def format_table(report: dict) -> str:
+    """A plain-text table of a report: one block per feature extractor and sample sizes."""
+    lines = []
+    for section in ("metrics", "discriminator"):
+        entries = report.get(section, {})
+        if "unavailable" in entries:
+            lines.append(f"{section}: unavailable: {entries['unavailable']['reason']}")
+            continue
+        if not entries:
+            continue
+        first = next(iter(entries.values()))
+        samples = first["samples"]
+        has_floor = any("real_data" in entry for entry in entries.values())
+        rows = [("metric", "generated", "real data" if has_floor else "")]
+        for name, entry in entries.items():
+            label, fmt = _DISPLAY.get(name, (name, "{:.4g}"))
+            value = "-" if entry["value"] is None else fmt.format(entry["value"])
+            if "std" in entry:
+                value += f" ± {fmt.format(entry['std'])}"
+            real = fmt.format(entry["real_data"]) if entry.get("real_data") is not None else ""
+            if finite_or_none(entry.get("draw_std")) is not None:  # the mean of several draws, and their spread
+                value += f" (sd {fmt.format(entry['draw_std'])})"
+            if real and finite_or_none(entry.get("real_data_draw_std")) is not None:
+                real += f" (sd {fmt.format(entry['real_data_draw_std'])})"
+            if name == "modes":
+                value, real = f"{value}/{samples['num_modes']}", f"{real}/{samples['num_modes']}"
+            rows.append((label, value, real))
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        lines.append(f"{first['features']}")
+        lines.append("samples: " + "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in samples.items()))
+        lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+        lines.append("")
+    return "\n".join(lines).rstrip()
 
 
 def _restore_gan(run_dir: Path, config, sample_shape: tuple):

@@ -50,8 +50,8 @@ def train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m keras_gan.train",
         description="Train a GAN and write a run directory. With no arguments: a DCGAN on the MNIST sample "
-        f"shipped with keras_gan. A setting not given comes from the dataset's preset "
-        f"(keras_gan.cli.presets), else from the default shown here.",
+        "shipped with keras_gan. A setting not given comes from the dataset's preset "
+        "(keras_gan.cli.presets), else from the default shown here; --print-config shows what a command resolves to.",
         argument_default=argparse.SUPPRESS,
     )
     add = parser.add_argument
@@ -83,6 +83,8 @@ def train_parser() -> argparse.ArgumentParser:
     add("--resume", metavar="RUN_DIR", help="continue RUN_DIR from its last checkpoint with its config.json; "
         "only --epochs (to train further) and --quiet may be given with it")
     add("--quiet", action="store_true", help="no per-epoch progress lines")
+    add("--print-config", action="store_true",
+        help="print the settings these flags resolve to (what config.json would hold) and exit without training")
     add("--eval-every", type=int, metavar="N", help="log sample metrics (as keras_gan.evaluate) every N epochs")
     _add_stabiliser_flags(parser.add_argument_group("losses and stabilisers"))
     _add_network_flags(parser.add_argument_group("network options of one model family"))
@@ -127,15 +129,15 @@ def _add_network_flags(group) -> None:
     add("--seed-convs", type=int, metavar="N",
         help="dcgan, cgan: stride-1 convolutions on the generator's first feature map" + _default("seed_convs"))
     add("--upsample-kernel-size", type=int, metavar="K",
-        help="dcgan, cgan: kernel of the generator's transposed convolutions (default: 5)")
+        help="dcgan, cgan: kernel of the generator's transposed convolutions (default: the generator's own)")
     add("--conditioning", choices=CONDITIONINGS,
         help="cgan: how D sees the label, projection (Miyato & Koyama 2018) or one-hot channels"
         + _default("conditioning"))
     add("--data-scale", metavar="S", type=float,
         help="mlp: the networks see x / S (a fixed rescaling in D and G)" + _default("data_scale"))
     add("--mlp-units", metavar="N,N,...", type=_unit_list,
-        help="mlp: hidden widths of both networks (default: 128,128,128 for points; 256,512,1024 in G and "
-        "512,256 in D for images)")
+        help="mlp: hidden widths of both networks (default: the bundled networks', narrower for points than for "
+        "images)")
     add("--generator-units", metavar="N,N,...", type=_unit_list,
         help="mlp: the generator's hidden widths, where they differ from --mlp-units")
     add("--fourier-features", metavar="N", type=int,
@@ -147,7 +149,8 @@ def _add_network_flags(group) -> None:
         help="pix2pix: which half of a pair folder is the source" + _default("direction"))
     add("--scale", type=int, choices=SCALES, help="srgan: upsampling factor" + _default("scale"))
     add("--vgg-weight", metavar="W", type=float,
-        help="srgan: weight of the VGG19 content term; needs its ImageNet weights (default: 0, off)")
+        help="srgan: weight of the VGG19 content term, 0 is off; needs VGG19's ImageNet weights"
+        + _default("vgg_weight"))
 
 
 def _unit_list(text: str) -> tuple[int, ...]:

@@ -259,7 +259,7 @@ def _print_warning(message, category, filename, lineno, file=None, line=None):
 # What --resume may be given with: anything else would change the run it continues.
 _RESUME_FLAGS = {"resume", "epochs", "quiet"}
 # Flags that are not settings of TrainConfig.
-_COMMAND_FLAGS = {"dataset", "config", "resume", "quiet", "new", "no_ema", "no_lr_decay", "image_size"}
+_COMMAND_FLAGS = {"dataset", "config", "resume", "quiet", "new", "no_ema", "no_lr_decay", "image_size", "print_config"}
 
 
 def config_from_args(args) -> TrainConfig:
@@ -335,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
                 result = resume(args.resume, epochs=getattr(args, "epochs", None), verbose=0 if quiet else 2)
             else:
                 config = config_from_args(args)
+                if getattr(args, "print_config", False):
+                    print(config.to_json())
+                    return 0
                 out = config.out
                 result = run(config, verbose=0 if quiet else 2)
         except (ValueError, OSError, data.DatasetUnavailableError) as error:

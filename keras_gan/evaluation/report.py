@@ -47,24 +47,6 @@ DIGIT_DATASETS = ("mnist-sample", "mnist")
 # Held-out points are drawn with this offset added to the training seed, so they are never the training points.
 HELD_OUT_SEED_OFFSET = 10_000
 
-# Metric name -> (label in the table, how the value is shown).
-_DISPLAY = {
-    "modes": ("modes captured", "{:.0f}"),
-    "high_quality": ("% high quality", "{:.1%}"),
-    "reverse_kl": ("reverse KL", "{:.4f}"),
-    "mode_spread": ("within-mode std", "{:.4f}"),
-    "fid": ("FID", "{:.3f}"),
-    "kid": ("KID", "{:.5f}"),
-    "classifier_score": ("classifier score (IS)", "{:.3f}"),
-    "precision": ("precision", "{:.3f}"),
-    "recall": ("recall", "{:.3f}"),
-    "d_real": ("D(real held-out)", "{:.3f}"),
-    "d_fake": ("D(generated)", "{:.3f}"),
-    "d_accuracy": ("D accuracy", "{:.3f}"),
-    "d_loss": ("D loss", "{:.4f}"),
-}
-
-
 def default_features(dataset: str) -> str:
     """The feature extractor that suits an image dataset: the MNIST classifier for digits."""
     return "mnist_classifier" if dataset in DIGIT_DATASETS else "inception_v3"
@@ -376,13 +358,14 @@ def report_name(rejection: bool = False, trained_generator: bool = False) -> str
     return "metrics" + ("_trained" if trained_generator else "") + ("_drs" if rejection else "") + ".json"
 
 
-def _finite_or_none(value):
+def finite_or_none(value):
+    """``value`` with every non-finite float (also inside dicts and lists) replaced by ``None``."""
     if isinstance(value, float) and not np.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _finite_or_none(v) for k, v in value.items()}
+        return {k: finite_or_none(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_finite_or_none(v) for v in value]
+        return [finite_or_none(v) for v in value]
     return value
 
 
@@ -392,42 +375,5 @@ def write_report(report: dict, path: str | os.PathLike) -> None:
     Values that are not finite (the reverse KL with no high-quality sample is
     infinite) are written as ``null``, so the file stays standard JSON.
     """
-    text = json.dumps(_finite_or_none(report), indent=2, sort_keys=True, allow_nan=False)
+    text = json.dumps(finite_or_none(report), indent=2, sort_keys=True, allow_nan=False)
     checkpoints.write_text(path, text + "\n")
-
-
-def format_table(report: dict) -> str:
-    """A plain-text table of a report: one block per feature extractor and sample sizes."""
-    lines = []
-    for section in ("metrics", "discriminator"):
-        entries = report.get(section, {})
-        if "unavailable" in entries:
-            lines.append(f"{section}: unavailable: {entries['unavailable']['reason']}")
-            continue
-        if not entries:
-            continue
-        first = next(iter(entries.values()))
-        samples = first["samples"]
-        has_floor = any("real_data" in entry for entry in entries.values())
-        rows = [("metric", "generated", "real data" if has_floor else "")]
-        for name, entry in entries.items():
-            label, fmt = _DISPLAY.get(name, (name, "{:.4g}"))
-            value = "-" if entry["value"] is None else fmt.format(entry["value"])
-            if "std" in entry:
-                value += f" ± {fmt.format(entry['std'])}"
-            real = fmt.format(entry["real_data"]) if entry.get("real_data") is not None else ""
-            if _finite_or_none(entry.get("draw_std")) is not None:  # the mean of several draws, and their spread
-                value += f" (sd {fmt.format(entry['draw_std'])})"
-            if real and _finite_or_none(entry.get("real_data_draw_std")) is not None:
-                real += f" (sd {fmt.format(entry['real_data_draw_std'])})"
-            if name == "modes":
-                value, real = f"{value}/{samples['num_modes']}", f"{real}/{samples['num_modes']}"
-            rows.append((label, value, real))
-        widths = [max(len(row[i]) for row in rows) for i in range(3)]
-        lines.append(f"{first['features']}")
-        lines.append("samples: " + "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in samples.items()))
-        lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
-        lines.append("")
-    return "\n".join(lines).rstrip()
-
-

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import logging
 import math
-import os
 import time
 from pathlib import Path
 
@@ -18,19 +16,8 @@ from keras_gan.training import checkpoints
 logger = logging.getLogger("keras_gan")
 
 atomic_write_text = checkpoints.write_text
-
-
-def save_generator(generator: keras.Model, path: str | os.PathLike) -> str:
-    """Saves ``generator`` as a ``.keras`` file atomically (a kill leaves the old file)."""
-    path = Path(path)
-    tmp = checkpoints.partial_path(path)
-    try:
-        generator.save(tmp)
-        checkpoints.replace_atomically(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return str(path)
+append_log_row = checkpoints.append_log_row
+save_generator = checkpoints.save_generator
 
 
 def _append_logs(history: dict, logs) -> None:
@@ -83,9 +70,8 @@ class HistoryPlot(keras.callbacks.Callback):
 
     After the first epoch, then after an epoch once ``min_interval`` seconds
     have passed since the last drawing, and when training ends (so the file
-    always ends complete). Drawing takes 0.3-0.45 s with matplotlib on this
-    project's CPU, which every epoch cost the 100-epoch default run about
-    half a minute.
+    always ends complete): a drawing takes a few tenths of a second, too
+    long to repeat after every short epoch.
 
     Args:
         path: the PNG to write.
@@ -117,29 +103,6 @@ class HistoryPlot(keras.callbacks.Callback):
         visualization.plot_history(self.history, self.path)
         self._drawn_at = time.monotonic()
         self._pending = False
-
-
-def append_log_row(path: str | os.PathLike, epoch: int, logs: dict) -> None:
-    """Appends one epoch's logs to a CSV file, flushed to disk.
-
-    A new file gets the header ``epoch`` plus the logs' names, sorted; later
-    rows follow the header already in the file (a name it lacks is dropped,
-    one the logs lack is left empty), so a resumed run continues the same
-    columns.
-    """
-    path = Path(path)
-    header = None
-    if path.is_file() and path.stat().st_size:
-        with open(path, newline="") as file:
-            header = next(csv.reader(file), None)
-    with open(path, "a", newline="") as file:
-        writer = csv.writer(file)
-        if not header:
-            header = ["epoch", *sorted(logs)]
-            writer.writerow(header)
-        writer.writerow([epoch, *(repr(float(logs[key])) if key in logs else "" for key in header[1:])])
-        file.flush()
-        os.fsync(file.fileno())
 
 
 class CSVLog(keras.callbacks.Callback):

@@ -11,11 +11,15 @@ Every file is written to a hidden ``.NAME.partial...`` file in the same
 directory, flushed to disk and renamed over its target, so a kill at any
 instant leaves either the old file or the new one. ``latest.json`` names the
 newest complete checkpoint and is written last: it is the commit point, and a
-checkpoint file newer than the epoch it names is not trusted.
+checkpoint file newer than the epoch it names is not trusted. The run's other
+durable files use the same helpers: :func:`save_generator` writes
+``generator.keras`` atomically, :func:`append_log_row` appends to ``log.csv``
+and flushes it to disk.
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import os
@@ -207,3 +211,39 @@ def discard_after(directory: str | os.PathLike, epoch: int) -> list[Path]:
     for path in removed:
         path.unlink()
     return removed
+
+
+def save_generator(generator, path: str | os.PathLike) -> str:
+    """Saves ``generator`` as a ``.keras`` file atomically (a kill leaves the old file)."""
+    path = Path(path)
+    tmp = partial_path(path)
+    try:
+        generator.save(tmp)
+        replace_atomically(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return str(path)
+
+
+def append_log_row(path: str | os.PathLike, epoch: int, logs: dict) -> None:
+    """Appends one epoch's logs to a CSV file, flushed to disk.
+
+    A new file gets the header ``epoch`` plus the logs' names, sorted; later
+    rows follow the header already in the file (a name it lacks is dropped,
+    one the logs lack is left empty), so a resumed run continues the same
+    columns.
+    """
+    path = Path(path)
+    header = None
+    if path.is_file() and path.stat().st_size:
+        with open(path, newline="") as file:
+            header = next(csv.reader(file), None)
+    with open(path, "a", newline="") as file:
+        writer = csv.writer(file)
+        if not header:
+            header = ["epoch", *sorted(logs)]
+            writer.writerow(header)
+        writer.writerow([epoch, *(repr(float(logs[key])) if key in logs else "" for key in header[1:])])
+        file.flush()
+        os.fsync(file.fileno())
