@@ -350,6 +350,7 @@ def test_a_layer_frozen_inside_the_discriminator_stays_frozen_through_fit_and_a_
     assert not any(changed(frozen_before, frozen.weights))
     assert all(changed(trained_before, discriminator.get_layer("trained").weights))
     assert discriminator.trainable is False and frozen.trainable is False  # the GAN's freeze is back after the step
+    assert [layer.name for layer in gan.layers] == [gan.generator.name, discriminator.name, "combined"]
     layers = {layer["config"]["name"]: layer["config"].get("trainable") for layer in gan.get_config()["discriminator"]["config"]["layers"]}
     assert layers["frozen_by_user"] is False and layers["trained"] is True
     assert not GAN.from_config(gan.get_config()).discriminator.get_layer("frozen_by_user").trainable
@@ -365,11 +366,11 @@ def test_unfreezing_restores_every_layers_own_flag_nested_models_included():
     with freezing.unfrozen(outer, flags):  # the flags the layers had: "off" stays frozen
         assert [inner.get_layer("on").trainable, inner.get_layer("off").trainable, outer.get_layer("head").trainable] == [True, False, True]
         assert len(outer.trainable_weights) == 4
-    assert not any(layer.trainable for layer, _ in freezing.layer_flags(outer))  # frozen as before the block
+    assert not any(freezing.layer_flags(outer))  # frozen as before the block
     with freezing.trainable(outer):  # no flags: every layer, and afterwards the flags it found
         assert inner.get_layer("off").trainable and len(outer.trainable_weights) == 6
-    assert not any(layer.trainable for layer, _ in freezing.layer_flags(outer))
-    freezing.restore(flags)
+    assert not any(freezing.layer_flags(outer))
+    freezing.restore(outer, flags)
     with freezing.trainable(inner):
         assert inner.get_layer("off").trainable
     assert [inner.get_layer("on").trainable, inner.get_layer("off").trainable] == [True, False]

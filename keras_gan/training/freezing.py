@@ -35,14 +35,22 @@ import contextlib
 import keras
 
 
-def layer_flags(model: keras.layers.Layer) -> list[tuple[keras.layers.Layer, bool]]:
-    """``(layer, trainable)`` for ``model`` and every layer inside it, each before its own sublayers."""
-    return [(layer, layer.trainable) for layer in model._flatten_layers()]
+def layer_flags(model: keras.layers.Layer) -> tuple[bool, ...]:
+    """The ``trainable`` flag of ``model`` and of every layer inside it, each before its own sublayers.
+
+    Only the flags are kept, not the layers: a Keras model tracks the layers
+    in a list held as its attribute, so a list of them would be counted as the
+    model's own.
+    """
+    return tuple(layer.trainable for layer in model._flatten_layers())
 
 
-def restore(flags: list[tuple[keras.layers.Layer, bool]]) -> None:
-    """Sets each layer's flag back, one by one; parents come first, so a child keeps its own."""
-    for layer, flag in flags:
+def restore(model: keras.layers.Layer, flags: tuple[bool, ...]) -> None:
+    """Sets the flags :func:`layer_flags` took back, layer by layer; parents first, so a child keeps its own."""
+    layers = list(model._flatten_layers())
+    if len(layers) != len(flags):
+        raise ValueError(f"{len(flags)} flags for the {len(layers)} layers of {model.name!r}")
+    for layer, flag in zip(layers, flags):
         layer.trainable = flag
 
 
@@ -62,11 +70,11 @@ def trainable(model: keras.layers.Layer, flags: list | None = None):
     before = layer_flags(model)
     _set_every_layer(model, True)
     if flags is not None:
-        restore(flags)
+        restore(model, flags)
     try:
         yield model
     finally:
-        restore(before)
+        restore(model, before)
 
 
 @contextlib.contextmanager
@@ -87,7 +95,7 @@ def unfrozen(model: keras.layers.Layer, flags: list | None = None):
     """
     _set_every_layer(model, True)
     if flags is not None:
-        restore(flags)
+        restore(model, flags)
     try:
         yield model
     finally:
