@@ -82,7 +82,7 @@ def main(argv=None) -> int:
     trained_seconds = time.perf_counter() - started
 
     keras.utils.set_random_seed(config.seed)  # the same initial weights the run started from
-    untrained = train.build_gan(config, gan.discriminator_input_shape()).discriminator
+    untrained = train.build_gan(config, gan.sample_shape).discriminator
 
     x_train, y_train = data.scale_images(data.load_mnist_sample("train")[0]), data.load_mnist_sample("train")[1]
     x_test, y_test = data.scale_images(data.load_mnist_sample("test")[0]), data.load_mnist_sample("test")[1]
