@@ -248,16 +248,20 @@ def plot_points(points, path=None, modes=None, title=None, ax=None, limits=None)
     return figure
 
 
+# Curves about the networks and their training, as opposed to metrics of the samples.
+_NETWORK_PREFIXES = ("d_", "g_", "ada_")
+
+
 def plot_history(history, path=None, keys=None, title=None):
     """Plots per-epoch training curves.
 
     Curves whose name contains ``"loss"`` go in a left panel; the other
-    ``d_``/``g_`` curves (``d_real``, ``d_fake``, ``d_accuracy``, ...) in a
-    middle panel with a dashed line at 0.5, where a balanced discriminator's
-    outputs sit; curves named for neither network (sample metrics such as
-    ``fid`` or ``reverse_kl``, often measured every few epochs with NaN in
-    between) in a right panel, with markers. A group with no curves gets no
-    panel.
+    ``d_``/``g_`` curves (``d_real``, ``d_fake``, ``d_accuracy``, ...) and
+    ADA's augmentation probability ``ada_p`` in a middle panel with a dashed
+    line at 0.5, where a balanced discriminator's outputs sit; curves named
+    for neither network (sample metrics such as ``fid`` or ``reverse_kl``,
+    often measured every few epochs with NaN in between) in a right panel,
+    with markers. A group with no curves gets no panel.
 
     Args:
         history: Dict of name -> list of per-epoch numbers, such as
@@ -283,8 +287,8 @@ def plot_history(history, path=None, keys=None, title=None):
         raise ValueError(f"keys {unknown} not in history; available: {sorted(history)}")
 
     loss_keys = [key for key in keys if "loss" in key]
-    other_keys = [key for key in keys if "loss" not in key and key.startswith(("d_", "g_"))]
-    sample_keys = [key for key in keys if "loss" not in key and not key.startswith(("d_", "g_"))]
+    other_keys = [key for key in keys if "loss" not in key and key.startswith(_NETWORK_PREFIXES)]
+    sample_keys = [key for key in keys if "loss" not in key and not key.startswith(_NETWORK_PREFIXES)]
     groups = [group for group in (loss_keys, other_keys, sample_keys) if group]
     figure = _new_figure(figsize=(5 * len(groups), 3.5))
     axes = figure.subplots(1, len(groups), squeeze=False)[0]

@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from keras_gan import networks, visualization
+from keras_gan.models.gan import GAN
 from keras_gan.training import ada, augment
 
 
@@ -257,3 +259,106 @@ def test_bad_settings_are_refused_by_name(kwargs, message):
     with pytest.raises(ValueError) as error:
         ada.AdaptiveAugment(**kwargs)
     assert str(error.value) == message
+
+
+# ----------------------------------------------------------------- in the GAN
+
+
+def constant_discriminator(logit, shape=(8, 8, 1)):
+    """A discriminator that starts out giving every image ``logit`` (zero weights, that bias)."""
+    inputs = keras.Input(shape)
+    dense = keras.layers.Dense(1, kernel_initializer="zeros", bias_initializer=keras.initializers.Constant(logit))
+    return keras.Model(inputs, dense(keras.layers.Flatten()(inputs)), name="constant")
+
+
+def ada_gan(logit=5.0, **kwargs):
+    generator = networks.dcgan_generator(4, (8, 8, 1), base_filters=4)
+    options = {"ada_target": 0.6, "ada_ramp_images": 320, "seed": 0, **kwargs}
+    gan = GAN(generator, constant_discriminator(logit), **options)
+    gan.compile(steps_per_execution=4)
+    return gan
+
+
+def digits(n=64):
+    return np.random.default_rng(0).uniform(-1, 1, (n, 8, 8, 1)).astype("float32")
+
+
+def test_the_gan_raises_p_when_its_discriminator_is_sure_of_the_real_images_and_logs_it():
+    # Every real image scores sigmoid(5) > 1/2 (the bias barely moves at 2e-4 a step): r_t = 1.
+    gan = ada_gan(5.0)
+    history = gan.fit(digits(), batch_size=8, epochs=2, steps_per_epoch=8, verbose=0).history
+    # 8 discriminator updates an epoch, an adjustment every 4, each by 4 x 8 / 320.
+    assert history["ada_p"] == pytest.approx([0.2, 0.4], abs=1e-6)
+
+
+def test_the_gan_feeds_the_controller_on_every_discriminator_update():
+    gan = ada_gan(5.0, d_steps=2)
+    history = gan.fit(digits(), batch_size=8, epochs=1, steps_per_epoch=8, verbose=0).history
+    assert history["ada_p"] == pytest.approx([0.4], abs=1e-6)  # 16 updates: 4 adjustments
+
+
+def test_the_gan_keeps_p_at_zero_when_its_discriminator_is_unsure():
+    gan = ada_gan(-5.0)  # every real image called fake: r_t = -1
+    history = gan.fit(digits(), batch_size=8, epochs=1, steps_per_epoch=8, verbose=0).history
+    assert history["ada_p"] == [0.0]
+
+
+def test_ada_sits_in_both_phases_and_adds_no_trainable_weight():
+    gan = ada_gan()
+    assert gan.input_layers[0] is gan.ada
+    assert any(layer is gan.ada for layer in gan.combined.layers)  # the generator phase sees it too
+    generator_ids = sorted(map(id, gan.generator.trainable_variables))
+    assert sorted(map(id, gan.combined.trainable_variables)) == generator_ids
+
+
+def test_p_is_restored_on_resume(tmp_path):
+    gan = ada_gan(5.0)
+    gan.fit(digits(), batch_size=8, epochs=1, steps_per_epoch=6, verbose=0)  # p = 0.1, 2 updates into the next
+    path = str(tmp_path / "gan.weights.h5")
+    gan.save_weights(path)
+    resumed = ada_gan(5.0)
+    assert float(resumed.ada.probability.numpy()) == 0.0
+    resumed.load_weights(path)
+    assert float(resumed.ada.probability.numpy()) == pytest.approx(0.1)
+    history = resumed.fit(digits(), batch_size=8, epochs=1, steps_per_epoch=2, verbose=0).history
+    assert history["ada_p"] == pytest.approx([0.2])  # the interval went on where it stopped
+
+
+def test_ada_settings_go_into_the_gan_config():
+    config = ada_gan().get_config()
+    assert (config["ada_target"], config["ada_ramp_images"]) == (0.6, 320)
+    rebuilt = GAN.from_config(config)
+    assert rebuilt.ada is not None and rebuilt.ada.target == 0.6 and rebuilt.ada.ramp_images == 320
+
+
+def test_without_ada_the_gan_has_no_layer_and_logs_no_p():
+    gan = ada_gan(ada_target=None)
+    assert gan.ada is None and "ada_p" not in [m.name for m in gan.metrics]
+
+
+@pytest.mark.parametrize(
+    "generator, discriminator, message",
+    [
+        (lambda: networks.mlp_generator(2, (2,), hidden_units=(4,)),
+         lambda: networks.mlp_discriminator((2,), hidden_units=(4,)),
+         r"ADA needs image samples \(H, W, C\); got samples of shape \(2,\)"),
+        (lambda: networks.mlp_generator(2, (8, 6, 1), hidden_units=(4,)),
+         lambda: networks.mlp_discriminator((8, 6, 1), hidden_units=(4,)),
+         r"ADA's rotate90 needs square images; got images of shape \(8, 6, 1\)"),
+    ],
+)
+def test_the_gan_refuses_ada_on_samples_it_cannot_augment(generator, discriminator, message):
+    with pytest.raises(ValueError, match=message):
+        GAN(generator(), discriminator(), ada_target=0.6)
+
+
+def test_the_gan_refuses_a_bad_target_by_name():
+    with pytest.raises(ValueError, match=r"the ADA target must be a number in \(0, 1\), e.g. 0.6; got 60"):
+        ada_gan(ada_target=60)
+
+
+def test_the_loss_plot_shows_p_beside_the_discriminator_curves():
+    history = {"d_loss": [1.0, 0.9], "d_real": [0.6, 0.7], "ada_p": [0.0, 0.1], "fid": [50.0, 40.0]}
+    loss_ax, d_ax, sample_ax = visualization.plot_history(history).axes
+    assert [line.get_label() for line in d_ax.get_lines() if line.get_linestyle() != "--"] == ["d_real", "ada_p"]
+    assert [line.get_label() for line in sample_ax.get_lines()] == ["fid"]

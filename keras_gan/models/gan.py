@@ -25,6 +25,7 @@ from keras_gan import losses as losses_lib
 from keras_gan.models import saving
 from keras_gan.training import averaging, distribution, freezing, penalties
 from keras_gan.training.inputs import call_dependent_layers, derived_seed, discriminator_input_layers
+from keras_gan.training import ada as ada_lib
 
 # Importable from here as before they moved to modules of their own.
 from keras_gan.sampling import latent_vectors, predict_in_batches  # noqa: E402, F401
@@ -42,10 +43,15 @@ class GAN(keras.Model):
         d_steps: discriminator updates per generator update (k in Algorithm 1).
         latent_dim: size of the latent vector; read from the generator when omitted.
         seed: seeds each random stream of training: the latent noise (``seed``),
-            DiffAugment (+1), instance noise (+2), the gradient penalty (+3).
+            DiffAugment (+1), instance noise (+2), the gradient penalty (+3), ADA (+4).
         pack: PacGAN (Lin et al. 2018): D judges ``pack`` samples at once,
             concatenated along the last axis. 1 is none.
         diffaugment: a DiffAugment policy (Zhao et al. 2020), e.g. ``"color,translation,cutout"``.
+        ada_target: adaptive discriminator augmentation (Karras et al. 2020,
+            ``training.ada``): the r_t = E[sign(D(x_real))] its probability p
+            steers to, e.g. 0.6; ``None`` is off. ``ada`` holds the layer; the
+            logs carry p as ``ada_p``.
+        ada_ramp_images: real images over which ADA's p can go from 0 to 1.
         instance_noise: initial standard deviation of Gaussian noise on every
             discriminator input in training (Sonderby et al. 2016); 0 is none.
         instance_noise_steps: generator updates over which it decays to zero.
@@ -72,7 +78,8 @@ class GAN(keras.Model):
     def __init__(self, generator: keras.Model, discriminator: keras.Model, d_steps: int = 1, *,
                  latent_dim: int | None = None, seed: int | None = None, pack: int = 1, diffaugment: str | None = None,
                  instance_noise: float = 0.0, instance_noise_steps: int | None = None, ema: float | None = None,
-                 share_generator_pass: bool = False, joint_discriminator_pass: bool | None = None, name: str = "gan",
+                 share_generator_pass: bool = False, joint_discriminator_pass: bool | None = None,
+                 ada_target: float | None = None, ada_ramp_images: int = ada_lib.DEFAULT_RAMP_IMAGES, name: str = "gan",
                  **kwargs):
         super().__init__(name=name, **kwargs)
         self.generator, self.discriminator = generator, discriminator
@@ -92,6 +99,12 @@ class GAN(keras.Model):
             self.sample_shape, self.diffaugment, self.instance_noise, instance_noise_steps, self.pack,
             step=self._generator_updates, seed=seed,
         )
+        self.ada_target, self.ada_ramp_images, self.ada = ada_target, ada_ramp_images, None
+        if ada_target is not None:  # first: it augments the samples themselves, before noise and packing
+            self.ada = ada_lib.AdaptiveAugment(ada_target, ramp_images=ada_ramp_images, seed=derived_seed(seed, 4))
+            self.ada.check_sample_shape(self.sample_shape)
+            self.input_layers.insert(0, self.ada)
+            self.ada_probability = ada_lib.ProbabilityMetric(self.ada)
         self._discriminator_flags = freezing.layer_flags(discriminator) if discriminator.trainable else None
         discriminator.trainable = False
         self.combined = self.build_combined()
@@ -122,7 +135,8 @@ class GAN(keras.Model):
     def metrics(self):
         # Listed here so that Keras resets them at each epoch.
         trackers = [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
-        return trackers + [self.d_accuracy_tracker] + ([self.d_penalty_tracker] if self.penalised else [])
+        return trackers + [self.d_accuracy_tracker] + ([self.d_penalty_tracker] if self.penalised else []) + (
+            [self.ada_probability] if self.ada is not None else [])
 
     def _generator_updates(self):
         # The generator's optimizer counts training steps (``fit`` uses it as the model's).
@@ -221,6 +235,8 @@ class GAN(keras.Model):
             if self.clip_value is not None:
                 penalties.clip_weights(variables, self.clip_value)
         self._track_discriminator(loss, real_logits, fake_logits)
+        if self.ada is not None:  # ADA's controller: D's verdicts on the real images it trained on
+            self.ada.update(ops.cast(self.loss_pair.score(real_logits), "float32") - self.loss_pair.threshold)
         if self.penalised:  # the mean over the updates that computed the penalty
             self.d_penalty_tracker.update_state(penalty, sample_weight=computed)
 
@@ -384,7 +400,7 @@ class GAN(keras.Model):
         with freezing.unfrozen(self.discriminator, self._discriminator_flags):  # its layers' own flags
             discriminator = keras.saving.serialize_keras_object(self.discriminator)
         options = ("d_steps", "latent_dim", "seed", "pack", "diffaugment", "instance_noise", "instance_noise_steps",
-                   "ema", "share_generator_pass", "joint_discriminator_pass", "name")
+                   "ema", "share_generator_pass", "joint_discriminator_pass", "ada_target", "ada_ramp_images", "name")
         return {"generator": keras.saving.serialize_keras_object(self.generator), "discriminator": discriminator,
                 **{key: getattr(self, key) for key in options}}
 

@@ -175,6 +175,20 @@ class AdaptiveAugment(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return input_shape
 
+    def check_sample_shape(self, sample_shape: tuple) -> None:
+        """Raises ``ValueError`` unless the augmentations can take samples of ``sample_shape``.
+
+        They need images ``(H, W, C)``, and square ones for ``rotate90``.
+        """
+        sample_shape = tuple(sample_shape)
+        if len(sample_shape) != 3:
+            raise ValueError(f"ADA needs image samples (H, W, C); got samples of shape {sample_shape}")
+        if "rotate90" in self.augmentations and sample_shape[0] != sample_shape[1]:
+            raise ValueError(
+                f"ADA's rotate90 needs square images; got images of shape {sample_shape} "
+                f"(leave rotate90 out of the augmentations: {', '.join(a for a in AUGMENTATIONS if a != 'rotate90')})"
+            )
+
     def update(self, real_outputs):
         """Adds one real batch to ``r_t``; every ``interval`` calls, adjusts ``p`` and starts afresh.
 
@@ -211,3 +225,30 @@ class AdaptiveAugment(keras.layers.Layer):
             "ramp_images": self.ramp_images,
             "initial_probability": self.initial_probability,
         }
+
+
+class ProbabilityMetric(keras.metrics.Metric):
+    """An :class:`AdaptiveAugment` layer's ``p`` as a metric: listed in a model's ``metrics``, ``fit`` logs it.
+
+    Its result is ``p`` itself, not an average: the history holds ``p`` as
+    it stood at the end of each epoch, and resetting the metric between
+    epochs leaves ``p`` alone.
+
+    Args:
+        layer: the layer whose ``p`` to report.
+        name: the name in the logs.
+    """
+
+    def __init__(self, layer: AdaptiveAugment, name: str = "ada_p"):
+        super().__init__(name=name)
+        # A function, not the variable: the metric must not count p among its own variables, which it resets.
+        self._probability = lambda: layer.probability
+
+    def update_state(self, *args, **kwargs):
+        pass
+
+    def reset_state(self):
+        pass
+
+    def result(self):
+        return ops.convert_to_tensor(self._probability())
