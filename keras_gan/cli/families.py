@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
@@ -94,8 +95,6 @@ class Family:
         """What ``dataset`` holds as this family would read it (a folder may hold pairs or two domains)."""
         kind = catalog.kind_of(dataset)
         if kind == catalog.IMAGES and dataset not in catalog.DATASETS:
-            from pathlib import Path
-
             if Path(dataset).is_dir():
                 return next((k for k in (catalog.PAIRS, catalog.UNPAIRED) if k in self.accepts), kind)
         return kind
@@ -120,7 +119,8 @@ def resolve(path: str) -> Any:
     return getattr(importlib.import_module(module), attribute)
 
 
-_IMAGE_OPTIONS = ("pack", "diffaugment", "instance_noise", "instance_noise_steps", "spectral_norm")
+_ADA_OPTIONS = ("ada_target", "ada_ramp_images")
+_IMAGE_OPTIONS = ("pack", "diffaugment", *_ADA_OPTIONS, "instance_noise", "instance_noise_steps", "spectral_norm")
 _CONVOLUTION_OPTIONS = ("seed_convs", "upsample_kernel_size")
 
 FAMILIES: dict[str, Family] = {
@@ -156,8 +156,8 @@ FAMILIES: dict[str, Family] = {
         setup="keras_gan.cli.setups:unpaired",
         gan_class="keras_gan.models.conditional:ConditionalGAN",
         labelled=True,
-        settings=("diffaugment", "instance_noise", "instance_noise_steps", "spectral_norm", *_CONVOLUTION_OPTIONS,
-                  "conditioning"),
+        settings=("diffaugment", *_ADA_OPTIONS, "instance_noise", "instance_noise_steps", "spectral_norm",
+                  *_CONVOLUTION_OPTIONS, "conditioning"),
         # The settings that reached the conditional-accuracy goal: hinge loss, spectral norm, a moving average of G.
         preset={"epochs": 40, "batch_size": 32, "loss": "hinge", "spectral_norm": True, "ema": 0.999},
     ),
