@@ -6,6 +6,8 @@ import pytest
 import tensorflow as tf
 
 from keras_gan import networks, visualization
+from keras_gan.cli import parsers, train
+from keras_gan.cli.config import TrainConfig
 from keras_gan.models.gan import GAN
 from keras_gan.training import ada, augment
 
@@ -362,3 +364,68 @@ def test_the_loss_plot_shows_p_beside_the_discriminator_curves():
     loss_ax, d_ax, sample_ax = visualization.plot_history(history).axes
     assert [line.get_label() for line in d_ax.get_lines() if line.get_linestyle() != "--"] == ["d_real", "ada_p"]
     assert [line.get_label() for line in sample_ax.get_lines()] == ["fid"]
+
+
+# ----------------------------------------------------------------- from the command line
+
+
+@pytest.mark.parametrize(
+    "argv, target, ramp",
+    [([], None, None), (["--ada"], 0.6, None), (["--ada", "0.7", "--ada-ramp-images", "2000"], 0.7, 2000)],
+)
+def test_the_ada_flags(argv, target, ramp):
+    config = train.config_from_args(parsers.train_parser().parse_args(argv))
+    assert (config.ada_target, config.ada_ramp_images) == (target, ramp)
+
+
+def test_the_flag_alone_sets_the_layers_default_target():
+    assert parsers.ADA_TARGET == ada.DEFAULT_TARGET
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--ada", "1.5"], "the ADA target must be a number in (0, 1), e.g. 0.6; got 1.5"),
+        (["--ada", "--ada-ramp-images", "0"], "ada_ramp_images must be a positive integer, got 0"),
+        (["--ada", "--model", "pix2pix"],
+         "ada_target is an option of model 'dcgan' and 'mlp' and 'cgan', not of model 'pix2pix'"),
+        (["--ada", "--dataset", "ring"], "ADA needs image samples (H, W, C); got samples of shape (2,)"),
+    ],
+)
+def test_the_command_refuses_bad_ada_settings_before_writing_anything(argv, message, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert train.main([*argv, "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+class StartingProbability(keras.callbacks.Callback):
+    """Records the GAN's ADA probability when training begins; sets it first, when given a value."""
+
+    def __init__(self, set_to=None):
+        super().__init__()
+        self.set_to = set_to
+
+    def on_train_begin(self, logs=None):
+        if self.set_to is not None:
+            self.model.ada.probability.assign(self.set_to)
+        self.value = float(self.model.ada.probability.numpy())
+
+
+@pytest.mark.slow
+def test_a_run_logs_p_every_epoch_plots_it_and_resumes_with_it(tmp_path):
+    config = TrainConfig(
+        dataset="mnist-sample", epochs=2, steps_per_epoch=4, batch_size=8, latent_dim=8, base_filters=4, samples=4,
+        out=str(tmp_path / "run"), ada_target=0.6, ada_ramp_images=320,
+    )
+    # From p = 0.5, two epochs of 4 updates make 2 adjustments of 0.1: p ends in [0.3, 0.7], not at 0.
+    result = train.run(config, verbose=0, extra_callbacks=[StartingProbability(set_to=0.5)])
+    logged = np.genfromtxt(result.out / "log.csv", delimiter=",", names=True)["ada_p"]
+    assert len(logged) == 2 and logged[-1] == pytest.approx(float(result.gan.ada.probability.numpy()))
+    assert 0.3 - 1e-6 <= logged[-1] <= 0.7 + 1e-6
+    assert (result.out / "losses.png").exists()
+    assert train.load_config(result.out).ada_target == 0.6
+    start = StartingProbability()
+    train.resume(result.out, epochs=3, verbose=0, extra_callbacks=[start])
+    assert start.value == pytest.approx(logged[-1])
+    assert len(np.genfromtxt(result.out / "log.csv", delimiter=",", names=True)["ada_p"]) == 3

@@ -97,13 +97,15 @@ def step_options(config: TrainConfig) -> dict:
 
 
 def discriminator_input_options(config: TrainConfig, total_steps: int | None) -> dict:
-    """Packing, DiffAugment and instance noise: what the families that judge generated samples take."""
+    """Packing, DiffAugment, ADA and instance noise: what the families that judge generated samples take."""
     noise_steps = config.instance_noise_steps or total_steps
     if config.instance_noise and noise_steps is None:
         raise ValueError("instance_noise needs instance_noise_steps (or the run's total steps) to decay over")
     return {
         "pack": config.pack,
         "diffaugment": config.diffaugment,
+        "ada_target": config.ada_target,
+        **({"ada_ramp_images": config.ada_ramp_images} if config.ada_ramp_images is not None else {}),
         "instance_noise": config.instance_noise,
         "instance_noise_steps": noise_steps if config.instance_noise else None,
     }

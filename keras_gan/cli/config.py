@@ -109,6 +109,11 @@ class TrainConfig:
             use the average. ``None`` is off.
         diffaugment: a DiffAugment policy, e.g. ``"color,translation,cutout"``
             (Zhao et al. 2020); ``None`` is off.
+        ada_target: adaptive discriminator augmentation (Karras et al. 2020,
+            ``keras_gan.training.ada``): the r_t its probability p steers to,
+            e.g. 0.6; ``None`` is off.
+        ada_ramp_images: real images over which ADA's p can go from 0 to 1;
+            ``None`` is the GAN's own (500,000, the paper's).
         pack: PacGAN packing, samples per discriminator judgement (Lin et al.
             2018); ``batch_size`` must be a multiple of it.
         spectral_norm: spectral normalisation in the bundled discriminators
@@ -203,6 +208,8 @@ class TrainConfig:
     instance_noise_steps: int | None = setting(None)
     ema: float | None = setting(None)
     diffaugment: str | None = setting(None)
+    ada_target: float | None = setting(None)
+    ada_ramp_images: int | None = setting(None)
     pack: int = setting(1)
     spectral_norm: bool = setting(False)
     data_scale: float = setting(1.0)

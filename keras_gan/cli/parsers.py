@@ -26,6 +26,8 @@ CONDITIONINGS = ("concat", "projection")
 SCALES = (2, 4, 8)
 FEATURE_EXTRACTORS = ("inception_v3", "mnist_classifier")
 INTERPOLATIONS = ("slerp", "linear")
+# What ``--ada`` alone sets: keras_gan.training.ada.DEFAULT_TARGET, the paper's.
+ADA_TARGET = 0.6
 # What ``generate --out`` writes, by suffix; a folder (no suffix) takes one PNG per translated input.
 SAMPLE_SUFFIXES = (".png", ".npy")
 INTERPOLATION_SUFFIXES = (".png", ".gif")
@@ -119,6 +121,11 @@ def _add_stabiliser_flags(group) -> None:
     add("--no-ema", action="store_true", help="no moving average, where a preset has one")
     add("--diffaugment", metavar="POLICY",
         help="DiffAugment on D's inputs, Zhao et al. 2020, e.g. color,translation,cutout (default: off)")
+    add("--ada", dest="ada_target", nargs="?", const=ADA_TARGET, type=float, metavar="TARGET",
+        help="adaptive discriminator augmentation, Karras et al. 2020: D's inputs flipped, turned and shifted with "
+        f"a probability p steered so that E[sign(D(real))] nears TARGET ({ADA_TARGET:g} when not given; default: off)")
+    add("--ada-ramp-images", type=int, metavar="N",
+        help="real images over which ADA's p can go from 0 to 1 (default: 500000, the paper's)")
     add("--pack", type=int, metavar="M", help="PacGAN: D judges M samples at once, Lin et al. 2018" + _default("pack"))
     add("--spectral-norm", action=argparse.BooleanOptionalAction,
         help="spectral normalisation in the discriminator, Miyato et al. 2018 (default: off)")

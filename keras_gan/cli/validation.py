@@ -10,7 +10,7 @@ from __future__ import annotations
 from keras_gan import checks, losses, networks
 from keras_gan.cli import families
 from keras_gan.data import catalog
-from keras_gan.training import augment, distribution
+from keras_gan.training import ada, augment, distribution
 
 
 def validate(config, default: dict) -> None:
@@ -87,6 +87,10 @@ def _check_stabilisers(config) -> None:
                 f"diffaugment must be a policy string such as 'color,translation,cutout', got {config.diffaugment!r}"
             )
         augment.parse_policy(config.diffaugment)
+    if config.ada_target is not None:
+        ada.check_target(config.ada_target)
+    if config.ada_ramp_images is not None:
+        checks.integer("ada_ramp_images", config.ada_ramp_images, 1)
     checks.integer("pack", config.pack, 1)
     if config.batch_size % config.pack:
         raise ValueError(

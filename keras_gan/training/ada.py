@@ -71,6 +71,13 @@ def parse_augmentations(names: str | Sequence[str]) -> tuple[str, ...]:
     return names
 
 
+def check_target(target) -> float:
+    """``target`` as a float; ``ValueError`` unless it is a number in (0, 1)."""
+    if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < target < 1:
+        raise ValueError(f"the ADA target must be a number in (0, 1), e.g. 0.6; got {target!r}")
+    return float(target)
+
+
 def augment_with_probability(x, names: Sequence[str], probability, seed=None):
     """Applies each transformation of ``names`` in turn, to each image with probability ``probability``.
 
@@ -141,13 +148,11 @@ class AdaptiveAugment(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < target < 1:
-            raise ValueError(f"the ADA target must be a number in (0, 1), e.g. 0.6; got {target!r}")
         if isinstance(initial_probability, bool) or not isinstance(initial_probability, (int, float)) or not (
             0 <= initial_probability <= 1
         ):
             raise ValueError(f"the ADA initial_probability must lie in [0, 1], got {initial_probability!r}")
-        self.target = float(target)
+        self.target = check_target(target)
         self.augmentations = parse_augmentations(augmentations)
         self.interval = checks.integer("the ADA interval", interval, 1, numpy=True)
         self.ramp_images = checks.integer("the ADA ramp_images", ramp_images, 1, numpy=True)
