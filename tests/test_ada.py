@@ -1,5 +1,7 @@
 """Adaptive discriminator augmentation: the pixel-blitting transformations, the layer, the controller."""
 
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -429,3 +431,61 @@ def test_a_run_logs_p_every_epoch_plots_it_and_resumes_with_it(tmp_path):
     train.resume(result.out, epochs=3, verbose=0, extra_callbacks=[start])
     assert start.value == pytest.approx(logged[-1])
     assert len(np.genfromtxt(result.out / "log.csv", delimiter=",", names=True)["ada_p"]) == 3
+
+
+# ----------------------------------------------------------------- the small-data benchmark
+
+
+def load_small_data_benchmark():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "small_data.py"
+    sys.path.insert(0, str(script.parent))  # its helper, provenance.py, sits beside it
+    spec = importlib.util.spec_from_file_location("small_data", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_the_small_data_benchmark_writes_every_row_with_its_fid_and_provenance(tmp_path):
+    benchmark = load_small_data_benchmark()
+    path = tmp_path / "small_data.json"
+    argv = ["--settings", "none", "ada", "--seeds", "0", "--train-size", "64", "--steps", "2", "--batch-size", "32",
+            "--base-filters", "4", "--draws", "1", "--ada-ramp-images", "64", "--json", str(path)]
+    assert benchmark.main(argv) == 0
+    report = json.loads(path.read_text())
+    assert [(run["setting"], run["seed"], run["steps"]) for run in report["runs"]] == [("none", 0, 2), ("ada", 0, 2)]
+    assert all(np.isfinite(run["fid"]) and run["fid_draws"] == [run["fid"]] for run in report["runs"])
+    assert report["runs"][0]["ada_p"] is None and len(report["runs"][1]["ada_p"]) == 1  # one epoch of 2 steps
+    assert report["summary"]["ada"]["fids"] == [report["runs"][1]["fid"]]
+    assert report["goal_met"] == (report["runs"][1]["fid"] < report["runs"][0]["fid"])
+    assert {"command", "commit", "cpu", "cores", "date"} <= set(report["provenance"])
+    assert report["provenance"]["command"] == "python benchmarks/small_data.py " + " ".join(argv)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--train-size", "5000"], "--train-size must lie in 1..4000 (the shipped training digits), got 5000"),
+        (["--train-size", "16", "--batch-size", "32"], "--batch-size must lie in 1..16 (--train-size), got 32"),
+        (["--steps", "0"], "--steps and --draws must be positive, got 0 and 3"),
+    ],
+)
+def test_the_small_data_benchmark_refuses_bad_settings_before_writing(argv, message, tmp_path):
+    benchmark = load_small_data_benchmark()
+    path = tmp_path / "small_data.json"
+    with pytest.raises(ValueError) as error:
+        benchmark.main([*argv, "--json", str(path)])
+    assert str(error.value) == message
+    assert not path.exists()
+
+
+def test_the_small_data_summary_by_hand():
+    benchmark = load_small_data_benchmark()
+    runs = [{"setting": "none", "fid": 10.0}, {"setting": "none", "fid": 14.0}, {"setting": "ada", "fid": 9.0}]
+    summary = benchmark.summarise(runs)
+    assert summary["none"] == {"fid_mean": 12.0, "fid_se": pytest.approx(2.0), "fids": [10.0, 14.0]}
+    assert summary["ada"] == {"fid_mean": 9.0, "fid_se": 0.0, "fids": [9.0]}
