@@ -308,3 +308,15 @@ def test_keras_tensorboard_callback_logs_a_gans_fit(tmp_path):
     scalars, _ = _events(tmp_path / "logs" / "train")
     assert [step for step, _ in scalars["epoch_d_loss"]] == [0, 1]
     assert [step for step, _ in scalars["epoch_g_loss"]] == [0, 1]
+
+
+def test_a_resumed_run_keeps_one_tensorboard_point_per_epoch(tmp_path):
+    out = tmp_path / "ring"
+    first = train.run(tiny_ring(out), verbose=0)
+    # As if killed after logging epoch 2 but before its checkpoint became the latest.
+    (out / "checkpoints" / "latest.json").write_text(json.dumps({"epoch": 1, "weights": "epoch_001.weights.h5"}))
+    resumed = train.resume(out, verbose=0)
+    scalars, images = _events(out / "tensorboard")
+    assert [step for step, _ in scalars["d_loss"]] == [1, 2] and [step for step, _ in images] == [1, 2]
+    np.testing.assert_allclose([value for _, value in scalars["d_loss"]], resumed.history["d_loss"], rtol=1e-6)
+    assert scalars["d_loss"][0][1] == pytest.approx(first.history["d_loss"][0], rel=1e-6)  # from the checkpoint

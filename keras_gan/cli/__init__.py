@@ -8,6 +8,7 @@
   :mod:`~keras_gan.cli.build`: their networks and GANs;
   :mod:`~keras_gan.cli.setups`: the data each one trains on;
 * :mod:`~keras_gan.cli.run_dir`: the run directory;
+  :mod:`~keras_gan.cli.tensorboard_log`: its TensorBoard events;
 * :mod:`~keras_gan.cli.train`, :mod:`~keras_gan.cli.generate`,
   :mod:`~keras_gan.cli.evaluate`: the commands themselves.
 """

@@ -29,7 +29,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_gan.cli import families, parsers  # noqa: E402
+from keras_gan.cli import families, parsers, tensorboard_log  # noqa: E402
 from keras_gan.cli.build import build_gan, compile_gan  # noqa: E402,F401  (part of this module's API)
 from keras_gan.cli.config import TrainConfig, dataset_for, image_shape_for  # noqa: E402
 from keras_gan.cli.run_dir import FILES, TENSORBOARD, load_config, numbered_run_dir, prepare_out_dir, rewind  # noqa: E402,F401
@@ -183,6 +183,7 @@ def resume(run_dir: str | os.PathLike, epochs: int | None = None, verbose: int =
             f"checkpoint {state.path} does not fit the networks {run_dir}/config.json describes: {error}"
         ) from None
     rewind(run_dir, state)
+    tensorboard_log.rewrite(run_dir / TENSORBOARD, state.history, run_dir / "samples")
     if updated != config:
         callbacks.atomic_write_text(run_dir / "config.json", updated.to_json())
     grid_latent = state.latent
@@ -220,7 +221,7 @@ def _train(config, setup, out, initial_epoch, history, grid_latent, verbose, ext
                 *extra_callbacks,
                 grid,
                 history_plot,
-                callbacks.TensorBoardLog(out / TENSORBOARD, grid),
+                tensorboard_log.TensorBoardLog(out / TENSORBOARD, grid),
                 callbacks.DiscriminatorWatch(history=history),
                 callbacks.CSVLog(out / "log.csv"),
                 callbacks.GANCheckpoint(out / "checkpoints", latent=grid_latent, history=history),

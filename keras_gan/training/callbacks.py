@@ -149,47 +149,6 @@ class GANCheckpoint(keras.callbacks.Callback):
         checkpoints.write(self.model, self.directory, epoch + 1, self.history, self.latent, keep=self.keep)
 
 
-class TensorBoardLog(keras.callbacks.Callback):
-    """Writes every numeric log of each epoch, and the epoch's sample grid, as TensorBoard events.
-
-    The step of an epoch's events is the number of epochs trained (1 after
-    the first), as in ``samples/epoch_NNN.png``. Open them with
-    ``tensorboard --logdir DIRECTORY``. Place it after the callbacks that
-    add to the logs and after the :class:`SampleGrid` it shows.
-
-    Args:
-        directory: where the event files go.
-        grid: the :class:`SampleGrid` whose latest image is logged as ``samples``; None logs none.
-    """
-
-    def __init__(self, directory, grid: SampleGrid | None = None):
-        super().__init__()
-        self.directory = Path(directory)
-        self.grid = grid
-        self._writer = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        import tensorflow as tf
-
-        if self._writer is None:
-            self._writer = tf.summary.create_file_writer(str(self.directory))
-        with self._writer.as_default(step=epoch + 1):
-            for name, value in (logs or {}).items():
-                try:
-                    tf.summary.scalar(name, float(value))
-                except (TypeError, ValueError):  # not a number: nothing to plot
-                    continue
-            if self.grid is not None and self.grid.last_path is not None:
-                image = tf.io.decode_png(tf.io.read_file(str(self.grid.last_path)))
-                tf.summary.image("samples", image[tf.newaxis])
-        self._writer.flush()
-
-    def on_train_end(self, logs=None):
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-
-
 class TrainingDiverged(RuntimeError):
     """A loss, a metric or a weight became NaN or infinite during training."""
 
