@@ -22,6 +22,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from keras_gan.models import network_checks
 from keras_gan.models.gan import GAN
 from keras_gan.networks.conditional import label_input
 from keras_gan.sampling import class_labels, is_conditional, num_classes_of, predict_in_batches, sample  # noqa: F401
@@ -107,6 +108,7 @@ def class_grid(latent, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
     return np.tile(latent[:columns], (num_classes, 1)), class_grid_labels(num_classes, columns)
 
 
+@keras.saving.register_keras_serializable(package="keras_gan")
 class ConditionalGAN(GAN):
     """A GAN whose generator and discriminator both take the class label.
 
@@ -139,6 +141,11 @@ class ConditionalGAN(GAN):
         name: str = "conditional_gan",
         **kwargs,
     ):
+        hint = "start it with two keras.Input layers, {}, the label's keras.Input((), dtype='int32')"
+        generator = network_checks.built_network(generator, "generator", None, hint.format("[z, label]"))
+        discriminator = network_checks.built_network(
+            discriminator, "discriminator", None, hint.format("[image, label]")
+        )
         for role, model, expected in [
             ("generator", generator, "[z, label]"),
             ("discriminator", discriminator, "[image, label]"),

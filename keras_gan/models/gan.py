@@ -22,7 +22,8 @@ from keras import ops
 
 from keras_gan import checks, sampling
 from keras_gan import losses as losses_lib
-from keras_gan.models import saving
+from keras_gan.models import monitoring, network_checks, saving
+from keras_gan.models import optimizers as optimizers_lib
 from keras_gan.training import averaging, distribution, freezing, penalties
 from keras_gan.training.inputs import call_dependent_layers, derived_seed, discriminator_input_layers
 from keras_gan.training import ada as ada_lib
@@ -33,13 +34,17 @@ from keras_gan.training.averaging import recompute_batch_norm_statistics, statis
 from keras_gan.training.distribution import DEFAULT_STEPS_PER_EXECUTION, steps_per_epoch  # noqa: E402, F401
 
 
-class GAN(keras.Model):
+@keras.saving.register_keras_serializable(package="keras_gan")
+class GAN(saving.CompileSettings, keras.Model):
     """A generator and a discriminator trained as in Goodfellow et al. (2014).
 
     Args:
         generator: any Keras model ``z -> x`` (its first input is the latent vector).
-        discriminator: any Keras model ``x -> logit`` (no final sigmoid:
-            ``sigmoid(logit)`` is D(x)). Layers frozen in it stay frozen.
+            One without fixed inputs (a ``Sequential`` without ``keras.Input``,
+            a subclassed model) is built on latent vectors of ``latent_dim``.
+        discriminator: any Keras model ``x -> logit``, one logit per sample
+            (no final sigmoid: ``sigmoid(logit)`` is D(x)). Layers frozen in it
+            stay frozen. One without fixed inputs is built on the generator's samples.
         d_steps: discriminator updates per generator update (k in Algorithm 1).
         latent_dim: size of the latent vector; read from the generator when omitted.
         seed: seeds each random stream of training: the latent noise (``seed``),
@@ -65,6 +70,12 @@ class GAN(keras.Model):
             ``SpectralNormalization``.
         name: model name.
 
+    ``fit``, ``save``/``keras.models.load_model`` (compiled, with both optimizers' state)
+    and Keras's callbacks work as for any model. ``gan.optimizer`` sets both learning
+    rates as one, keeping their ratio (``optimizers.LinkedOptimizers``), for
+    ``LearningRateScheduler`` and ``ReduceLROnPlateau``; the logs carry ``d_lr`` and
+    ``g_lr``. ``monitor="g_loss"`` or ``"d_loss"`` needs no ``mode``.
+
     Example:
         >>> gan = GAN(networks.dcgan_generator(100, (28, 28, 1)), networks.dcgan_discriminator((28, 28, 1)))
         >>> gan.compile(loss="non_saturating")
@@ -73,6 +84,7 @@ class GAN(keras.Model):
     """
 
     judged_input = 0  # the discriminator input that takes the samples (pix2pix's D takes [source, image])
+    logits = "one"  # D's output: one logit per sample ("grid": or a PatchGAN's grid; None: the subclass checks it)
     num_classes = None  # a conditional GAN's number of classes
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, d_steps: int = 1, *,
@@ -82,10 +94,12 @@ class GAN(keras.Model):
                  ada_target: float | None = None, ada_ramp_images: int = ada_lib.DEFAULT_RAMP_IMAGES, name: str = "gan",
                  **kwargs):
         super().__init__(name=name, **kwargs)
-        self.generator, self.discriminator = generator, discriminator
         self.d_steps = checks.integer("d_steps", d_steps, 1, numpy=True)
         self.pack = checks.integer("pack", pack, 1, numpy=True)
-        self.latent_dim = int(latent_dim or generator.inputs[0].shape[-1])
+        generator, discriminator, self.latent_dim = network_checks.prepared_networks(
+            generator, discriminator, latent_dim, self.pack, self.judged_input
+        )
+        self.generator, self.discriminator = generator, discriminator
         self.seed, self.diffaugment, self.instance_noise = seed, diffaugment or None, float(instance_noise)
         self.instance_noise_steps, self.ema = instance_noise_steps, ema
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -95,6 +109,7 @@ class GAN(keras.Model):
             joint_discriminator_pass = not call_dependent_layers(discriminator)
         self.joint_discriminator_pass = checks.flag("joint_discriminator_pass", joint_discriminator_pass, auto=True)
         checks.networks_fit(generator, discriminator, self.judged_input, self.pack)
+        network_checks.check_logits(discriminator, self.logits)
         self.input_layers = discriminator_input_layers(
             self.sample_shape, self.diffaugment, self.instance_noise, instance_noise_steps, self.pack,
             step=self._generator_updates, seed=seed,
@@ -110,8 +125,9 @@ class GAN(keras.Model):
         self.combined = self.build_combined()
         self.moving_average = averaging.MovingAverage(generator, ema) if ema is not None else None
         self.ema_generator = self.moving_average.model if ema is not None else None
-        for metric in ("d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", "d_penalty"):
-            setattr(self, f"{metric}_tracker", keras.metrics.Mean(name=metric))
+        for metric, direction in [("d_loss", "down"), ("g_loss", "down"), ("d_real", None), ("d_fake", None),
+                                  ("d_accuracy", None), ("d_penalty", "down")]:
+            setattr(self, f"{metric}_tracker", monitoring.tracker(metric, direction))
         self.penalised = False  # set by compile
         self.built = True  # both networks arrive built; nothing is left to infer from data
 
@@ -142,17 +158,20 @@ class GAN(keras.Model):
         # The generator's optimizer counts training steps (``fit`` uses it as the model's).
         return self.g_optimizer.iterations if getattr(self, "g_optimizer", None) is not None else 0
 
-    def compile(self, d_optimizer: keras.optimizers.Optimizer | None = None,
-                g_optimizer: keras.optimizers.Optimizer | None = None, loss: str | losses_lib.LossPair = "non_saturating",
+    def compile(self, d_optimizer: keras.optimizers.Optimizer | str | dict | None = None,
+                g_optimizer: keras.optimizers.Optimizer | str | dict | None = None,
+                loss: str | losses_lib.LossPair = "non_saturating",
                 *, gp_weight: float | None = None, r1_gamma: float = 0.0, penalty_every: int = 1,
                 clip_value: float | None = None, label_smoothing: float = 0.0, steps_per_execution: int | None = None,
                 **kwargs):
         """Sets the two optimizers, the loss family and the discriminator's regularisers.
 
         Args:
-            d_optimizer: updates D; ``Adam(2e-4, beta_1=0.5)`` (Radford et al.
-                2015) when omitted. Two learning rates give TTUR (Heusel et al. 2017).
-            g_optimizer: updates G; the same default.
+            d_optimizer: updates D: an optimizer, its name (``"adam"``) or config
+                dict, as ``keras.Model.compile``'s ``optimizer``; ``Adam(2e-4,
+                beta_1=0.5)`` (Radford et al. 2015) when omitted. Two learning
+                rates give TTUR (Heusel et al. 2017).
+            g_optimizer: updates G; the same forms and default.
             loss: a name from ``keras_gan.losses.LOSSES`` or a ``LossPair``.
             gp_weight: lambda of the WGAN-GP gradient penalty; ``None`` takes
                 the loss family's own (10 for ``wgan_gp``, 0 otherwise).
@@ -166,35 +185,43 @@ class GAN(keras.Model):
                 ``distribution.DEFAULT_STEPS_PER_EXECUTION`` (32) on one device,
                 1 under a ``tf.distribute`` strategy; ``fit`` lowers it to divide
                 ``steps_per_epoch``.
-            **kwargs: passed to ``keras.Model.compile`` (``jit_compile``, ...).
+            **kwargs: passed to ``keras.Model.compile`` (``jit_compile``, ...);
+                not ``optimizer``: a GAN has the two above.
 
         Networks built under ``mixed_float16`` get both optimizers wrapped in
         dynamic loss scaling. The penalties (``training.penalties``) act on
         what D sees and are reported as ``d_penalty``; ``d_loss`` is the total.
         """
+        d_optimizer, g_optimizer = optimizers_lib.get_pair(d_optimizer, g_optimizer, kwargs)
+        settings = dict(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss, gp_weight=gp_weight,
+                        r1_gamma=r1_gamma, penalty_every=penalty_every, clip_value=clip_value,
+                        label_smoothing=label_smoothing, steps_per_execution=steps_per_execution, **kwargs)
         pair = losses_lib.with_label_smoothing(losses_lib.get(loss), label_smoothing)
         self.gp_weight, self.r1_gamma, self.penalty_every, self.clip_value = penalties.check_settings(
             pair.gp_weight if gp_weight is None else gp_weight, r1_gamma, penalty_every, clip_value
         )
         self.loss_pair, self.label_smoothing = pair, float(label_smoothing)
         self.penalised = bool(self.gp_weight or self.r1_gamma)
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        if self.d_optimizer is self.g_optimizer:
-            raise ValueError("d_optimizer and g_optimizer must be two different optimizer objects")
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
         if distribution.computes_in_float16(self.generator, self.discriminator):
             self.d_optimizer = distribution.with_loss_scaling(self.d_optimizer)
             self.g_optimizer = distribution.with_loss_scaling(self.g_optimizer)
         distributed = tf.distribute.has_strategy() or self._distribute_strategy is not None
         self._max_steps_per_execution = distribution.steps_per_execution(steps_per_execution, distributed)
-        # The generator's optimizer doubles as the model's: ``gan.optimizer.iterations`` counts steps.
         super().compile(optimizer=self.g_optimizer, steps_per_execution=self._max_steps_per_execution, **kwargs)
         # Built now, not lazily inside the first (possibly distributed) step.
         self.d_optimizer.build(self.discriminator_variables)
         self.g_optimizer.build(self.generator_variables)
+        # The model's optimizer, for Keras: counts steps, and sets both learning rates as one.
+        self.optimizer = optimizers_lib.LinkedOptimizers(self.d_optimizer, self.g_optimizer)
+        self._compile_settings = settings  # what ``save`` stores (``saving.CompileSettings``)
 
     def fit(self, *args, **kwargs):
-        """``keras.Model.fit``; steps per call divide ``steps_per_epoch``, a ``tf.data.Dataset`` is not reshuffled."""
+        """``keras.Model.fit``, checked and with Keras's callbacks readied (``monitoring.prepare_fit``).
+
+        Steps per call divide ``steps_per_epoch``; a ``tf.data.Dataset`` is not reshuffled.
+        """
+        kwargs = monitoring.prepare_fit(self, args, kwargs)
         if isinstance(args[0] if args else kwargs.get("x"), tf.data.Dataset):
             kwargs.setdefault("shuffle", False)
         if getattr(self, "_max_steps_per_execution", None) is not None:
@@ -208,11 +235,12 @@ class GAN(keras.Model):
     def train_step(self, data):
         """One iteration of Algorithm 1: k discriminator updates, then one generator update."""
         real, context = self.unpack(data)
+        network_checks.check_batch(self, real, context)
         # With the shared generator pass, the k-th discriminator update runs inside the generator step.
         for _ in range(self.d_steps - int(self.share_generator_pass)):
             self.discriminator_step(real, context)
         self.generator_step(real, context)
-        return self.metric_logs()
+        return self.metric_logs(monitoring.learning_rates(self.d_optimizer, self.g_optimizer))
 
     def discriminator_step(self, real, context, fake=None):
         """Descends D's loss once, on ``real`` and ``fake`` (a batch generated here when omitted)."""
@@ -261,6 +289,7 @@ class GAN(keras.Model):
     def test_step(self, data):
         """Scores held-out real data against fresh samples: the training step's metrics, no update."""
         real, context = self.unpack(data)
+        network_checks.check_batch(self, real, context)
         fake = self.generator(self.generator_inputs(ops.shape(real)[0], context), training=False)
         seen = [self.apply_input_layers(batch, training=False) for batch in (real, fake)]
         real_logits, fake_logits = self._logits(*seen, context, training=False)
@@ -269,9 +298,9 @@ class GAN(keras.Model):
         self.g_loss_tracker.update_state(self.generator_loss(outputs, real, context))
         return self.metric_logs()
 
-    def metric_logs(self) -> dict:
-        """``{name: result}`` of every metric, shaped for several workers (``distribution.worker_logs``)."""
-        return distribution.worker_logs({m.name: m.result() for m in self.metrics})
+    def metric_logs(self, extra: dict | None = None) -> dict:
+        """``{name: result}`` of every metric, and ``extra``, shaped for several workers."""
+        return distribution.worker_logs({**{m.name: m.result() for m in self.metrics}, **(extra or {})})
 
     def discriminator_penalty(self, real, fake, context):
         """``gp_weight * GP + r1_gamma / 2 * R1`` on what D sees (``penalties.weighted_penalty``)."""
@@ -376,6 +405,11 @@ class GAN(keras.Model):
             self.latent_vectors(n, seed)  # refuses, saying what to pass instead
         return sampling.sample(self.sampling_generator, n, seed, latent=latent, labels=labels,
                                num_classes=self.num_classes, batch_size=batch_size)
+
+    def summary(self, *args, **kwargs):
+        """``keras.Model.summary``, and a line saying that the discriminator, frozen inside ``combined``, trains."""
+        super().summary(*args, **kwargs)
+        (kwargs.get("print_fn") or print)(monitoring.frozen_note(self.discriminator_variables))
 
     # ------------------------------------------------------------------ saving
 

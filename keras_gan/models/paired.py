@@ -39,10 +39,16 @@ from PIL import Image
 from keras_gan import visualization
 from keras_gan.training import checkpoints
 from keras_gan.data import pairs
+from keras_gan.models import monitoring, network_checks
 from keras_gan.models.gan import GAN
 from keras_gan.sampling import predict_in_batches
 
 
+# How a network without fixed inputs is told to start, where its input is a source image.
+SOURCE_INPUT_HINT = "start it with keras.Input(shape) of the source images"
+
+
+@keras.saving.register_keras_serializable(package="keras_gan")
 class PairedGAN(GAN):
     """A GAN whose generator translates a source image, trained on (source, target) pairs.
 
@@ -68,6 +74,8 @@ class PairedGAN(GAN):
             the discriminator is also shown.
     """
 
+    logits = "grid"  # one logit per sample, or a PatchGAN's grid of them
+
     def __init__(
         self,
         generator: keras.Model,
@@ -80,6 +88,7 @@ class PairedGAN(GAN):
         name: str = "paired_gan",
         **kwargs,
     ):
+        generator = network_checks.built_network(generator, "generator", None, SOURCE_INPUT_HINT)
         if len(generator.inputs) != 1 or len(generator.inputs[0].shape) != 4:
             raise ValueError(
                 f"a paired GAN's generator takes one image (batch, H, W, C), got inputs "
@@ -93,7 +102,7 @@ class PairedGAN(GAN):
         super().__init__(generator, discriminator, d_steps, seed=seed, name=name, **kwargs)
         self.latent_dim = None
         self.adversarial_weight = float(adversarial_weight)
-        self.content_trackers = {key: keras.metrics.Mean(name=key) for key in content_metrics}
+        self.content_trackers = {key: monitoring.tracker(key, monitoring.DOWN) for key in content_metrics}
 
     @property
     def source_shape(self) -> tuple:

@@ -27,9 +27,11 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from keras_gan.models.paired import PairedGAN
+from keras_gan.models import network_checks
+from keras_gan.models.paired import SOURCE_INPUT_HINT, PairedGAN
 
 
+@keras.saving.register_keras_serializable(package="keras_gan")
 class Pix2Pix(PairedGAN):
     """A conditional GAN that translates paired images (Isola et al. 2017).
 
@@ -59,6 +61,10 @@ class Pix2Pix(PairedGAN):
         name: str = "pix2pix",
         **kwargs,
     ):
+        generator = network_checks.built_network(generator, "generator", None, SOURCE_INPUT_HINT)
+        discriminator = network_checks.built_network(
+            discriminator, "discriminator", None, "start it with two keras.Input layers, [source, image]"
+        )
         if len(discriminator.inputs) != 2:
             raise ValueError(
                 f"pix2pix's discriminator takes two inputs, [source, image]; got {len(discriminator.inputs)}"

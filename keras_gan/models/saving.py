@@ -1,4 +1,4 @@
-"""What a GAN's weights file holds beyond what Keras saves: the random streams' states.
+"""What a GAN's files hold beyond what Keras saves: the random streams' states and ``compile``'s settings.
 
 Keras saves layers' weights but not their ``keras.random.SeedGenerator``
 states; without them a reloaded GAN would redraw the noise of the steps it has
@@ -15,13 +15,26 @@ It also checks, before Keras touches any weight, that a file's moving-average
 generator matches the GAN it is loaded into: Keras loads what the model has and
 ignores the rest, so a mismatch would go through and sample from the wrong
 weights.
+
+A ``.keras`` file also holds ``get_compile_config()``, which
+``keras.models.load_model`` hands back to ``compile_from_config``: for a GAN,
+both optimizers (:func:`compile_config`), the loss family by its name in
+``keras_gan.losses.LOSSES``, the regularisers and the options passed on to
+``keras.Model.compile``. Both optimizers' variables (step counts, moments) are
+saved with the weights and restored after that compile, so a loaded GAN goes
+on where the saved one stopped.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import h5py
+import keras
 import numpy as np
 from keras import ops
+
+from keras_gan import losses as losses_lib
 
 SEED_STATES_KEY = "seed_generator_states"
 PENALTY_SEED_KEY = "penalty_seed_generator_state"
@@ -70,3 +83,55 @@ def check_moving_average(gan, filepath) -> None:
         holds = "holds a moving-average generator" if saved else "holds no moving-average generator"
         has = f"this GAN has one (ema={gan.ema})" if built else "this GAN was built without ema"
         raise ValueError(f"{path} {holds} but {has}; build the GAN with the settings it was saved with")
+
+
+_OPTIMIZERS = ("d_optimizer", "g_optimizer")
+
+
+def compile_config(arguments: dict) -> dict | None:
+    """The JSON-able form of ``compile``'s arguments, or None when they cannot be saved.
+
+    Args:
+        arguments: what ``compile`` was called with, its optimizers as
+            objects and ``loss`` as a name or a ``LossPair``.
+
+    A loss pair that is not in ``keras_gan.losses.LOSSES`` could not be found
+    again at loading: the GAN is then saved without its compile settings,
+    with a warning, and loads uncompiled.
+    """
+    config = dict(arguments)
+    loss = config["loss"]
+    if not isinstance(loss, str):
+        if losses_lib.LOSSES.get(loss.name) is not loss:
+            warnings.warn(
+                f"the loss {loss.name!r} is not in keras_gan.losses.LOSSES, so the saved GAN loads uncompiled; "
+                "add the loss pair to LOSSES before saving to keep the compile settings",
+                stacklevel=3,
+            )
+            return None
+        config["loss"] = loss.name
+    for role in _OPTIMIZERS:  # as given: compile adds the float16 loss scaling again
+        config[role] = keras.optimizers.serialize(config[role])
+    return config
+
+
+def compile_arguments(config: dict) -> dict:
+    """The keyword arguments of ``compile`` that ``config`` (from :func:`compile_config`) stands for."""
+    return {**config, **{role: keras.optimizers.deserialize(config[role]) for role in _OPTIMIZERS}}
+
+
+class CompileSettings:
+    """Gives a GAN class ``get_compile_config`` and ``compile_from_config`` over its ``compile``'s settings.
+
+    The class's ``compile`` keeps its arguments in ``_compile_settings``, its
+    optimizers as objects (see :func:`compile_config`).
+    """
+
+    def get_compile_config(self):
+        """``compile``'s settings, both optimizers included, as ``save`` stores them."""
+        settings = getattr(self, "_compile_settings", None)
+        return compile_config(settings) if self.compiled and settings is not None else None
+
+    def compile_from_config(self, config):
+        """Compiles as the saved GAN was; ``load_model`` then restores both optimizers' state."""
+        self.compile(**compile_arguments(config))

@@ -33,6 +33,7 @@ import keras
 from keras import ops
 
 from keras_gan.data import pairs
+from keras_gan.models import network_checks
 from keras_gan.models.paired import PairedGAN
 
 VGG_LAYER = "block2_conv2"
@@ -99,6 +100,7 @@ class VGGContent:
         return {"layer": self.layer, "weights": self.weights, "feature_scale": self.feature_scale}
 
 
+@keras.saving.register_keras_serializable(package="keras_gan")
 class SRGAN(PairedGAN):
     """Super-resolution GAN (Ledig et al. 2017).
 
@@ -134,6 +136,9 @@ class SRGAN(PairedGAN):
         name: str = "srgan",
         **kwargs,
     ):
+        generator = network_checks.built_network(
+            generator, "generator", None, "start it with keras.Input(shape) of the low-resolution images"
+        )
         low_res, high_res = generator.inputs[0].shape[1:3], generator.outputs[0].shape[1:3]
         scale = high_res[0] // low_res[0]
         if scale < 2 or tuple(high_res) != (low_res[0] * scale, low_res[1] * scale):
