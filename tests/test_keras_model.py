@@ -17,6 +17,7 @@ import tensorflow as tf
 
 import keras_gan.models
 from keras_gan import ConditionalGAN, GAN, Pix2Pix, SRGAN, losses, networks
+from keras_gan.models.cyclegan import CycleGAN
 
 LATENT = 8
 POINTS = np.random.default_rng(0).uniform(-1, 1, (32, 2)).astype("float32")
@@ -178,6 +179,16 @@ def test_compile_refuses_a_single_optimizer_and_unknown_names():
     shared = keras.optimizers.Adam()
     with pytest.raises(ValueError, match="two different optimizer objects"):
         gan.compile(d_optimizer=shared, g_optimizer=shared)
+
+
+def test_cyclegan_compiles_as_a_gan_does_and_links_its_learning_rates():
+    gan = CycleGAN(*networks.cyclegan_networks((8, 8, 1), base_filters=4, num_blocks=1), seed=0)
+    with pytest.raises(ValueError, match="two optimizers: pass d_optimizer= and g_optimizer="):
+        gan.compile(optimizer="adam")
+    gan.compile(d_optimizer=keras.optimizers.Adam(4e-4), g_optimizer="adam")
+    gan.optimizer.learning_rate = 5e-4  # what Keras's learning-rate callbacks do
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(5e-4)
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(2e-4)  # the ratio 4e-4 : 1e-3 (Adam's default) kept
 
 
 # ---------------------------------------------------------------------------------------------- 3. callbacks

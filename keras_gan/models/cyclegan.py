@@ -49,6 +49,7 @@ from keras import ops
 
 from keras_gan import checks
 from keras_gan import losses as losses_lib
+from keras_gan.models import optimizers as optimizers_lib
 from keras_gan.models.gan import predict_in_batches
 from keras_gan.models.paired import pair_scores
 from keras_gan.training.image_pool import POOL_SIZE, ImagePool
@@ -226,9 +227,11 @@ class CycleGAN(keras.Model):
         """Sets the two optimizers and the loss family.
 
         Args:
-            d_optimizer: updates both discriminators; Adam(2e-4, beta_1=0.5)
-                when omitted.
-            g_optimizer: updates both generators; the same default.
+            d_optimizer: updates both discriminators: an optimizer, its name or
+                config dict; Adam(2e-4, beta_1=0.5) when omitted.
+            g_optimizer: updates both generators; the same forms and default.
+                ``gan.optimizer`` sets both learning rates as one, keeping their
+                ratio, for Keras's learning-rate callbacks (``optimizers.LinkedOptimizers``).
             loss: a name from ``keras_gan.losses.LOSSES`` or a ``LossPair``;
                 least squares (Mao et al. 2017) as in the paper.
             gp_weight, r1_gamma, penalty_every, clip_value, label_smoothing: the
@@ -241,14 +244,12 @@ class CycleGAN(keras.Model):
         if any(used.values()):
             raise ValueError(f"CycleGAN has no discriminator penalty, clipping or label smoothing; got {used}")
         self.loss_pair = losses_lib.get(loss)
-        self.d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer else keras.optimizers.Adam(2e-4, beta_1=0.5)
-        self.g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer else keras.optimizers.Adam(2e-4, beta_1=0.5)
-        if self.d_optimizer is self.g_optimizer:
-            raise ValueError("d_optimizer and g_optimizer must be two different optimizer objects")
-        # The generators' optimizer doubles as the model's, so that ``optimizer.iterations`` counts steps.
+        self.d_optimizer, self.g_optimizer = optimizers_lib.get_pair(d_optimizer, g_optimizer, kwargs)
         super().compile(optimizer=self.g_optimizer, **kwargs)
         self.d_optimizer.build(self.discriminator_variables)
         self.g_optimizer.build(self.generator_variables)
+        # The model's optimizer, for Keras: counts steps, and sets both learning rates as one.
+        self.optimizer = optimizers_lib.LinkedOptimizers(self.d_optimizer, self.g_optimizer)
 
     def get_compile_config(self):
         return {
