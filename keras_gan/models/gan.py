@@ -236,11 +236,12 @@ class GAN(saving.CompileSettings, keras.Model):
         """One iteration of Algorithm 1: k discriminator updates, then one generator update."""
         real, context = self.unpack(data)
         network_checks.check_batch(self, real, context)
+        rates = monitoring.learning_rates(self.d_optimizer, self.g_optimizer)  # the rates this step starts with
         # With the shared generator pass, the k-th discriminator update runs inside the generator step.
         for _ in range(self.d_steps - int(self.share_generator_pass)):
             self.discriminator_step(real, context)
         self.generator_step(real, context)
-        return self.metric_logs(monitoring.learning_rates(self.d_optimizer, self.g_optimizer))
+        return self.metric_logs(rates)
 
     def discriminator_step(self, real, context, fake=None):
         """Descends D's loss once, on ``real`` and ``fake`` (a batch generated here when omitted)."""

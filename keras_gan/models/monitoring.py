@@ -99,7 +99,7 @@ def adapt_callbacks(metrics, callbacks) -> list | None:
 
 
 def learning_rates(d_optimizer, g_optimizer) -> dict:
-    """``{"d_lr": ..., "g_lr": ...}``: the learning rate each optimizer applies, for the step's logs."""
+    """``{"d_lr": ..., "g_lr": ...}``: the learning rate each optimizer applies at its next update, for the logs."""
     return {
         "d_lr": ops.cast(d_optimizer.learning_rate, "float32"),
         "g_lr": ops.cast(g_optimizer.learning_rate, "float32"),
