@@ -4,7 +4,6 @@ networks of their own, and the errors they see when something does not fit."""
 import csv
 import importlib
 import inspect
-import json
 import pkgutil
 import subprocess
 import sys
