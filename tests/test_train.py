@@ -49,7 +49,8 @@ def test_run_writes_a_complete_run_directory(image_run):
     assert METRICS <= set(rows[0]) and all(np.isfinite(float(rows[-1][m])) for m in METRICS)
     assert json.loads((out / "checkpoints" / "latest.json").read_text())["epoch"] == 2
     assert (out / "checkpoints" / "epoch_002.weights.h5").is_file()
-    assert set(image_run.history) == METRICS and len(image_run.history["d_loss"]) == 2
+    assert set(image_run.history) == METRICS | {"d_lr", "g_lr"} and len(image_run.history["d_loss"]) == 2
+    np.testing.assert_allclose(image_run.history["d_lr"], [2e-4, 2e-4], rtol=1e-6)  # both learning rates logged
 
 
 def test_the_steps_counted_are_epochs_times_steps(image_run):

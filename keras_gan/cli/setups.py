@@ -10,7 +10,6 @@ without pairs). Each returns a :class:`Prepared`.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from pathlib import Path
 
 import keras
@@ -23,6 +22,7 @@ from keras_gan.cli.config import TrainConfig
 from keras_gan.data import catalog, pairs as paired_data
 from keras_gan.data import datasets as data
 from keras_gan.models.gan import GAN
+from keras_gan.models.network_checks import check_data_range, output_range  # noqa: F401  (the run's data check)
 from keras_gan.training.distribution import steps_per_epoch
 from keras_gan.models.paired import HeldOutScores
 from keras_gan.data import unpaired as unpaired_data
@@ -149,41 +149,3 @@ class _SaveGenerator(keras.callbacks.Callback):
 def _held_out_scores(config, sources, targets, baseline, name) -> HeldOutScores:
     out = Path(config.out)
     return HeldOutScores(sources, targets, baseline, name, out / "held_out_scores.json", out / "samples" / "held_out.png")
-
-
-def output_range(generator: keras.Model) -> tuple[float, float] | None:
-    """The range the generator's final activation maps into, or None when unbounded."""
-    activation = getattr(generator.layers[-1], "activation", None)
-    return {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(getattr(activation, "__name__", None))
-
-
-def check_data_range(x: np.ndarray, generator: keras.Model, rescale: bool = False) -> np.ndarray:
-    """Warns when ``x`` lies outside what ``generator`` can output; rescales it if asked.
-
-    A tanh generator can only produce [-1, 1]: data in [0, 1] or [0, 255]
-    leaves the discriminator an easy win. With ``rescale``, the data's
-    [min, max] is mapped linearly onto the generator's range.
-
-    Returns:
-        ``x``, or its rescaled copy.
-    """
-    bounds = output_range(generator)
-    if bounds is None or len(x) == 0:
-        return x
-    low, high = float(np.min(x)), float(np.max(x))
-    if bounds[0] <= low and high <= bounds[1]:
-        return x
-    if rescale and high > low:
-        warnings.warn(
-            f"data span [{low:.4g}, {high:.4g}]; rescaled linearly onto the generator's output range "
-            f"[{bounds[0]:g}, {bounds[1]:g}]",
-            stacklevel=2,
-        )
-        scaled = (np.asarray(x, dtype=np.float32) - low) / (high - low)
-        return (bounds[0] + scaled * (bounds[1] - bounds[0])).astype(np.float32)
-    warnings.warn(
-        f"data span [{low:.4g}, {high:.4g}] but the generator's output spans only [{bounds[0]:g}, {bounds[1]:g}]; "
-        "scale the data (keras_gan.data.datasets.scale_images for uint8 pixels) or pass --rescale / rescale=True",
-        stacklevel=2,
-    )
-    return x

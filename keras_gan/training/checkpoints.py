@@ -108,8 +108,8 @@ def write(gan, directory, epoch: int, history: dict, latent=None, keep: int = 2)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / checkpoint_name(epoch)
-    tmp = partial_path(path)
-    try:
+
+    def save(tmp):
         gan.save_weights(tmp)
         with h5py.File(tmp, "a") as file:
             group = file.create_group(STATE_GROUP)
@@ -117,10 +117,8 @@ def write(gan, directory, epoch: int, history: dict, latent=None, keep: int = 2)
             group.attrs["history"] = json.dumps(history)
             if latent is not None:
                 group.create_dataset("latent", data=np.asarray(latent, dtype="float32"))
-        replace_atomically(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+    write_atomically(path, save)
     write_text(directory / INDEX, json.dumps({"epoch": epoch, "weights": path.name}))
     older = sorted((p for p in directory.glob("epoch_*.weights.h5") if epoch_of(p) is not None), key=epoch_of)
     for old in older[: -max(keep, 1)]:
@@ -129,16 +127,26 @@ def write(gan, directory, epoch: int, history: dict, latent=None, keep: int = 2)
     return path
 
 
-def write_text(path: str | os.PathLike, text: str) -> None:
-    """Writes ``text`` to a temporary file beside ``path``, then renames it over ``path``."""
+def write_atomically(path: str | os.PathLike, save) -> Path:
+    """Runs ``save(tmp)`` on a temporary file beside ``path``, then renames it over ``path``.
+
+    A kill at any instant leaves the old file or the new one; a failure
+    leaves the old one and removes the temporary file.
+    """
     path = Path(path)
     tmp = partial_path(path)
     try:
-        tmp.write_text(text)
+        save(tmp)
         replace_atomically(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return path
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    """Writes ``text`` to ``path`` atomically (:func:`write_atomically`)."""
+    write_atomically(path, lambda tmp: tmp.write_text(text))
 
 
 def read(path: str | os.PathLike) -> CheckpointState:
@@ -215,15 +223,7 @@ def discard_after(directory: str | os.PathLike, epoch: int) -> list[Path]:
 
 def save_generator(generator, path: str | os.PathLike) -> str:
     """Saves ``generator`` as a ``.keras`` file atomically (a kill leaves the old file)."""
-    path = Path(path)
-    tmp = partial_path(path)
-    try:
-        generator.save(tmp)
-        replace_atomically(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return str(path)
+    return str(write_atomically(path, generator.save))
 
 
 def append_log_row(path: str | os.PathLike, epoch: int, logs: dict) -> None:
