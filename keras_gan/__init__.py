@@ -5,9 +5,9 @@ in which the discriminator is frozen; one compiled ``train_step`` alternates
 ``d_steps`` discriminator updates with one generator update (Goodfellow et al.
 2014, Algorithm 1).
 
-The names below load on first use (PEP 562), so that ``import keras_gan``
-does not import TensorFlow: the command-line tools parse their flags (and
-answer ``--help``) before TensorFlow loads.
+``import keras_gan`` registers the model classes with Keras, so that
+``keras.models.load_model("gan.keras")`` returns a GAN. The other names load on
+first use (PEP 562).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ __version__ = "0.2.0"
 _CLASSES = {
     "GAN": "keras_gan.models.gan",
     "ConditionalGAN": "keras_gan.models.conditional",
+    "CycleGAN": "keras_gan.models.cyclegan",
     "PairedGAN": "keras_gan.models.paired",
     "Pix2Pix": "keras_gan.models.pix2pix",
     "SRGAN": "keras_gan.models.srgan",
@@ -71,6 +72,14 @@ class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 sys.meta_path.append(_MovedModuleFinder())
+
+
+# ``keras.models.load_model`` finds keras_gan's models only once they are registered, so importing
+# keras_gan imports them (and so TensorFlow). The one exception is ``python -m keras_gan.<command>``,
+# where Python sets ``sys.argv[0]`` to "-m" while it imports this package: the commands parse their
+# flags (and answer ``--help``) first, and load TensorFlow only to do the work.
+if sys.argv[:1] != ["-m"]:
+    importlib.import_module("keras_gan.models")
 
 
 def __getattr__(name: str):

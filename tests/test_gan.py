@@ -113,7 +113,7 @@ def test_fit_reports_every_metric_in_the_history():
     gan = tiny_gan()
     gan.compile(loss="minimax")
     history = gan.fit(real_batch(16), batch_size=8, epochs=2, verbose=0)
-    assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy"}
+    assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", "d_lr", "g_lr"}
     for values in history.history.values():
         assert len(values) == 2 and np.all(np.isfinite(values))
     assert 0.0 <= history.history["d_accuracy"][-1] <= 1.0

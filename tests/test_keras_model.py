@@ -118,7 +118,7 @@ def test_load_model_in_a_new_python_session(tmp_path):
     fit(gan, POINTS[:16])
     gan.save(tmp_path / "gan.keras")
     script = (
-        "import keras, keras_gan.models\n"
+        "import keras_gan\nimport keras\n"  # what a user writes: keras_gan imported, nothing more
         f"gan = keras.models.load_model({str(tmp_path / 'gan.keras')!r})\n"
         "history = gan.fit(keras.random.uniform((16, 2)), batch_size=8, verbose=0).history\n"
         "print(type(gan).__name__, int(gan.optimizer.iterations), history['g_lr'][0], sorted(history))\n"

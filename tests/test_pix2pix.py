@@ -108,7 +108,7 @@ def test_one_compiled_step_on_pairs_updates_both_networks():
     assert (int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)) == (d_steps, 1)
     assert all(changed(d_before, gan.discriminator_variables))
     assert all(changed(g_before, gan.generator.trainable_variables))
-    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", "l1"}
+    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", "l1", "d_lr", "g_lr"}
     assert all(np.isfinite(v[0]) for v in logs.values())
 
 
@@ -349,7 +349,7 @@ def test_the_held_out_step_shapes_its_logs_for_several_workers_as_the_training_s
     batch = (tf.constant(source), tf.constant(target))
     monkeypatch.setattr(distribution, "in_multi_worker_mode", lambda: True)
     for logs in (gan.test_step(batch), gan.train_step(batch)):
-        assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", "l1"}
+        assert set(logs) - {"d_lr", "g_lr"} == {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", "l1"}
         assert all(tuple(value.shape) == (1,) for value in logs.values())
     monkeypatch.setattr(distribution, "in_multi_worker_mode", lambda: False)
     assert all(tuple(value.shape) == () for value in gan.test_step(batch).values())

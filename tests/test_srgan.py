@@ -109,7 +109,7 @@ def test_one_compiled_step_on_high_resolution_images_alone_updates_both_networks
     assert (int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)) == (2, 1)
     assert all(changed(d_before, gan.discriminator_variables))
     assert all(changed(g_before, gan.generator.trainable_variables))
-    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", "mse"}
+    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", "mse", "d_lr", "g_lr"}
 
 
 def test_a_batch_of_high_resolution_images_is_paired_with_its_bicubic_downsampling():

@@ -535,7 +535,7 @@ def test_all_options_at_once_in_the_compiled_step():
     g_before = snapshot(gan.generator.trainable_variables)
     ema_before = snapshot(gan.ema_generator.weights)
     history = gan.fit(image_batch(16), batch_size=8, epochs=1, verbose=0).history
-    assert set(history) == {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", "d_penalty"}
+    assert set(history) == {"d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", "d_penalty", "d_lr", "g_lr"}
     assert all(np.all(np.isfinite(v)) for v in history.values())
     assert (int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)) == (4, 2)
     assert all(changed(g_before, gan.generator.trainable_variables))
