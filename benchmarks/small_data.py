@@ -138,7 +138,9 @@ def run_one(args, setting: str, seed: int, digits: np.ndarray) -> dict:
         "cpu_seconds": round(cpu_seconds, 1),
         "load_average_after": list(os.getloadavg()),
         "last_epoch": {key: float(values[-1]) for key, values in history.items()},
+        # ADA's p and r_t at the end of each epoch.
         "ada_p": [round(float(p), 4) for p in history["ada_p"]] if "ada_p" in history else None,
+        "ada_rt": [round(float(r), 4) for r in history["ada_rt"]] if "ada_rt" in history else None,
     }
 
 

@@ -257,11 +257,11 @@ def plot_history(history, path=None, keys=None, title=None):
 
     Curves whose name contains ``"loss"`` go in a left panel; the other
     ``d_``/``g_`` curves (``d_real``, ``d_fake``, ``d_accuracy``, ...) and
-    ADA's augmentation probability ``ada_p`` in a middle panel with a dashed
-    line at 0.5, where a balanced discriminator's outputs sit; curves named
-    for neither network (sample metrics such as ``fid`` or ``reverse_kl``,
-    often measured every few epochs with NaN in between) in a right panel,
-    with markers. A group with no curves gets no panel.
+    ADA's ``ada_p`` and ``ada_rt`` (``keras_gan.training.ada``) in a middle
+    panel with a dashed line at 0.5, where a balanced discriminator's outputs
+    sit; curves named for neither network (sample metrics such as ``fid`` or
+    ``reverse_kl``, often measured every few epochs with NaN in between) in a
+    right panel, with markers. A group with no curves gets no panel.
 
     Args:
         history: Dict of name -> list of per-epoch numbers, such as

@@ -293,6 +293,7 @@ def test_the_gan_raises_p_when_its_discriminator_is_sure_of_the_real_images_and_
     history = gan.fit(digits(), batch_size=8, epochs=2, steps_per_epoch=8, verbose=0).history
     # 8 discriminator updates an epoch, an adjustment every 4, each by 4 x 8 / 320.
     assert history["ada_p"] == pytest.approx([0.2, 0.4], abs=1e-6)
+    assert history["ada_rt"] == [1.0, 1.0]
 
 
 def test_the_gan_feeds_the_controller_on_every_discriminator_update():
@@ -304,7 +305,7 @@ def test_the_gan_feeds_the_controller_on_every_discriminator_update():
 def test_the_gan_keeps_p_at_zero_when_its_discriminator_is_unsure():
     gan = ada_gan(-5.0)  # every real image called fake: r_t = -1
     history = gan.fit(digits(), batch_size=8, epochs=1, steps_per_epoch=8, verbose=0).history
-    assert history["ada_p"] == [0.0]
+    assert history["ada_p"] == [0.0] and history["ada_rt"] == [-1.0]
 
 
 def test_ada_sits_in_both_phases_and_adds_no_trainable_weight():
@@ -337,7 +338,7 @@ def test_ada_settings_go_into_the_gan_config():
 
 def test_without_ada_the_gan_has_no_layer_and_logs_no_p():
     gan = ada_gan(ada_target=None)
-    assert gan.ada is None and "ada_p" not in [m.name for m in gan.metrics]
+    assert gan.ada is None and not {"ada_p", "ada_rt"} & {m.name for m in gan.metrics}
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,7 @@ class GAN(saving.CompileSettings, keras.Model):
         ada_target: adaptive discriminator augmentation (Karras et al. 2020,
             ``training.ada``): the r_t = E[sign(D(x_real))] its probability p
             steers to, e.g. 0.6; ``None`` is off. ``ada`` holds the layer; the
-            logs carry p as ``ada_p``.
+            logs carry p as ``ada_p`` and the last r_t as ``ada_rt``.
         ada_ramp_images: real images over which ADA's p can go from 0 to 1.
         instance_noise: initial standard deviation of Gaussian noise on every
             discriminator input in training (Sonderby et al. 2016); 0 is none.
@@ -119,7 +119,8 @@ class GAN(saving.CompileSettings, keras.Model):
             self.ada = ada_lib.AdaptiveAugment(ada_target, ramp_images=ada_ramp_images, seed=derived_seed(seed, 4))
             self.ada.check_sample_shape(self.sample_shape)
             self.input_layers.insert(0, self.ada)
-            self.ada_probability = ada_lib.ProbabilityMetric(self.ada)
+            self.ada_metrics = [ada_lib.StateMetric(self.ada, "probability", "ada_p"),
+                                ada_lib.StateMetric(self.ada, "overfitting", "ada_rt")]
         self._discriminator_flags = freezing.layer_flags(discriminator) if discriminator.trainable else None
         discriminator.trainable = False
         self.combined = self.build_combined()
@@ -152,7 +153,7 @@ class GAN(saving.CompileSettings, keras.Model):
         # Listed here so that Keras resets them at each epoch.
         trackers = [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
         return trackers + [self.d_accuracy_tracker] + ([self.d_penalty_tracker] if self.penalised else []) + (
-            [self.ada_probability] if self.ada is not None else [])
+            self.ada_metrics if self.ada is not None else [])
 
     def _generator_updates(self):
         # The generator's optimizer counts training steps (``fit`` uses it as the model's).

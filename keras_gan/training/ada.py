@@ -232,22 +232,23 @@ class AdaptiveAugment(keras.layers.Layer):
         }
 
 
-class ProbabilityMetric(keras.metrics.Metric):
-    """An :class:`AdaptiveAugment` layer's ``p`` as a metric: listed in a model's ``metrics``, ``fit`` logs it.
+class StateMetric(keras.metrics.Metric):
+    """One of an :class:`AdaptiveAugment` layer's variables as a metric: in a model's ``metrics``, ``fit`` logs it.
 
-    Its result is ``p`` itself, not an average: the history holds ``p`` as
-    it stood at the end of each epoch, and resetting the metric between
-    epochs leaves ``p`` alone.
+    Its result is the variable itself, not an average: the history holds
+    ``p`` (or ``r_t``) as it stood at the end of each epoch, and resetting
+    the metric between epochs leaves the layer alone.
 
     Args:
-        layer: the layer whose ``p`` to report.
+        layer: the layer to report on.
+        attribute: ``"probability"`` (``p``) or ``"overfitting"`` (``r_t``).
         name: the name in the logs.
     """
 
-    def __init__(self, layer: AdaptiveAugment, name: str = "ada_p"):
+    def __init__(self, layer: AdaptiveAugment, attribute: str, name: str):
         super().__init__(name=name)
-        # A function, not the variable: the metric must not count p among its own variables, which it resets.
-        self._probability = lambda: layer.probability
+        # A function, not the variable: the metric must not count it among its own variables, which it resets.
+        self._value = lambda: getattr(layer, attribute)
 
     def update_state(self, *args, **kwargs):
         pass
@@ -256,4 +257,4 @@ class ProbabilityMetric(keras.metrics.Metric):
         pass
 
     def result(self):
-        return ops.convert_to_tensor(self._probability())
+        return ops.convert_to_tensor(self._value())
