@@ -5,8 +5,7 @@
 It trains on the 4,000 training digits of the embedded MNIST sample only, with
 small random shifts, rotations and zooms, for a fixed number of epochs (no
 model selection, so the test split plays no part in training). The 1,000
-held-out test digits are used once, at the end, to report the accuracy quoted
-in README.md. The model is saved without its optimizer.
+held-out test digits are used once, at the end, to report the accuracy. The model is saved without its optimizer.
 """
 
 from __future__ import annotations

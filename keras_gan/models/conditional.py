@@ -78,7 +78,7 @@ def evaluate_classes(
             works: the number of classes comes from its label embedding).
         classifier: ``x -> class probabilities``, e.g.
             :func:`keras_gan.evaluation.classifier.load_mnist_classifier`.
-        per_class: samples per class (100 gives the 1,000 of the README's figure).
+        per_class: samples per class (100 gives 1,000 samples for 10 classes).
         seed: seeds the latent vectors.
 
     Returns:

@@ -91,7 +91,7 @@ def dcgan_generator(
         seed_convs: stride-1 convolutions (``kernel_size``, batch norm,
             ReLU) on the 4..7 pixel seed map, before the first upsampling;
             0 is Radford et al.'s generator. The MNIST sample's preset uses 1
-            (README, "What the default command produces").
+            (``docs/results.md``, "How the defaults were chosen").
         upsample_kernel_size: the transposed convolutions' kernel where it
             differs from ``kernel_size``. With 4, a multiple of the stride,
             every output pixel gets the same number of kernel taps, where 5

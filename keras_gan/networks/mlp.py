@@ -18,8 +18,8 @@ discriminator gave the samples strung between neighbouring modes about the
 logit it gave the modes, so the generator was barely told to remove them.
 ``fourier_features`` puts :class:`FourierFeatures` (fixed random sines and
 cosines of the unit-scale input, beside the input itself) before the
-discriminator's first dense layer; README.md's mode-collapse section has the
-figures that chose its scale.
+discriminator's first dense layer; ``docs/results.md`` ("How the defaults were
+chosen") has the figures that chose its scale.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def precision(policy: str = "float32"):
     :meth:`keras_gan.GAN.compile` adds loss scaling for ``mixed_float16``.
     Whether 16 bits is faster depends on the hardware: GPUs with tensor
     cores and CPUs with AMX gain; CPUs without AMX lose, even with
-    AVX512-BF16 (README.md gives the measurements).
+    AVX512-BF16 (``benchmarks/throughput.py`` measures it on your machine).
     """
     if policy not in PRECISIONS:
         raise ValueError(f"unknown precision {policy!r}; valid precisions: {', '.join(PRECISIONS)}")
@@ -100,7 +100,7 @@ def use_intra_op_threads(threads: int | None) -> bool:
     as the point presets' MLPs (matrices of 100 x 256) the split may cost
     more than it saves; whether it does depends on the machine and its load,
     so no preset sets it: ``benchmarks/intra_op_threads.py`` times it where
-    you run (README, "Speed"). The same computation, up to rounding.
+    you run. The same computation, up to rounding.
 
     TensorFlow fixes the setting when its runtime starts (the first op of the
     process). Later, another value cannot be set: this warns and leaves

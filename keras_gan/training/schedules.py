@@ -4,7 +4,7 @@ A constant learning rate leaves Adam's iterates moving around the end point
 of a GAN's game; letting the rate fall to zero over the last part of
 training lets them settle (pix2pix and CycleGAN train their second half at a
 rate that decays linearly to zero: Isola et al. 2017, Zhu et al. 2017).
-README.md's mode-collapse section gives what it did on the grid.
+``docs/results.md`` ("How the defaults were chosen") gives what it did on the grid.
 """
 
 from __future__ import annotations
