@@ -261,7 +261,9 @@ def plot_history(history, path=None, keys=None, title=None):
     panel with a dashed line at 0.5, where a balanced discriminator's outputs
     sit; curves named for neither network (sample metrics such as ``fid`` or
     ``reverse_kl``, often measured every few epochs with NaN in between) in a
-    right panel, with markers. A group with no curves gets no panel.
+    right panel, with markers; learning rates (names ending in ``_lr``, such
+    as ``d_lr`` and ``g_lr``) in a last panel of their own. A group with no
+    curves gets no panel.
 
     Args:
         history: Dict of name -> list of per-epoch numbers, such as
@@ -286,10 +288,11 @@ def plot_history(history, path=None, keys=None, title=None):
     if unknown:
         raise ValueError(f"keys {unknown} not in history; available: {sorted(history)}")
 
+    rate_keys = [key for key in keys if key.endswith("_lr")]
     loss_keys = [key for key in keys if "loss" in key]
-    other_keys = [key for key in keys if "loss" not in key and key.startswith(_NETWORK_PREFIXES)]
-    sample_keys = [key for key in keys if "loss" not in key and not key.startswith(_NETWORK_PREFIXES)]
-    groups = [group for group in (loss_keys, other_keys, sample_keys) if group]
+    other_keys = [key for key in keys if key not in rate_keys + loss_keys and key.startswith(_NETWORK_PREFIXES)]
+    sample_keys = [key for key in keys if key not in rate_keys + loss_keys + other_keys]
+    groups = [group for group in (loss_keys, other_keys, sample_keys, rate_keys) if group]
     figure = _new_figure(figsize=(5 * len(groups), 3.5))
     axes = figure.subplots(1, len(groups), squeeze=False)[0]
     for ax, group in zip(axes, groups):
@@ -300,7 +303,10 @@ def plot_history(history, path=None, keys=None, title=None):
             ax.axhline(0.5, color="gray", linestyle="--", linewidth=1)
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylabel("loss" if group is loss_keys else "sample metric" if group is sample_keys else "value")
+        labels = {id(loss_keys): "loss", id(sample_keys): "sample metric", id(rate_keys): "learning rate"}
+        ax.set_ylabel(labels.get(id(group), "value"))
+        if group is rate_keys:
+            ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
         ax.legend(fontsize="small")
     if title is not None:
         figure.suptitle(title)

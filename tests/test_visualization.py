@@ -313,3 +313,12 @@ def test_plot_history_puts_sample_metrics_in_their_own_panel():
     (fid,) = sample_ax.get_lines()
     assert fid.get_label() == "fid" and fid.get_marker() == "o"
     assert sample_ax.get_ylabel() == "sample metric"
+
+
+def test_plot_history_puts_learning_rates_in_a_last_panel_not_beside_the_discriminators_outputs():
+    history = {"d_loss": [1.0, 0.9], "d_real": [0.6, 0.5], "d_lr": [2e-4, 1e-4], "g_lr": [8e-4, 4e-4]}
+    loss_ax, d_ax, rate_ax = viz.plot_history(history).axes
+    assert [line.get_label() for line in d_ax.get_lines() if line.get_linestyle() != "--"] == ["d_real"]
+    assert [line.get_label() for line in rate_ax.get_lines()] == ["d_lr", "g_lr"]
+    np.testing.assert_allclose(rate_ax.get_lines()[1].get_ydata(), [8e-4, 4e-4])
+    assert rate_ax.get_ylabel() == "learning rate"
