@@ -1,5 +1,6 @@
 """The README and the documentation site: links, examples, generated tables, and the build itself."""
 
+import ast
 import importlib.util
 import json
 import re
@@ -104,6 +105,72 @@ def test_documented_commands_parse(path):
             hook.command_parser(command).parse_args(words[3:])
         except SystemExit:
             pytest.fail(f"{path.relative_to(ROOT)}: {line!r} does not parse")
+
+
+# The layers of docs/architecture.md ("What each module may import"), lowest last, and what each may import.
+LAYERS = {
+    "command line": {"command line", "models", "pieces", "networks", "foundations"},
+    "models": {"models", "pieces", "networks", "foundations"},
+    "pieces": {"pieces", "networks", "foundations"},
+    "networks": {"networks", "foundations"},
+    "foundations": set(),
+}
+
+
+def layer(module: str) -> str:
+    """The layer of docs/architecture.md a ``keras_gan`` module belongs to."""
+    parts = module.split(".")[1:]
+    if not parts or parts[0] in ("cli", "train", "evaluate", "generate"):
+        return "command line"  # the package itself re-exports everything
+    if parts[0] == "models":
+        return "models"
+    if parts[0] == "networks":
+        return "networks"
+    if parts[0] in ("checks", "visualization"):
+        return "foundations"
+    return "pieces"
+
+
+def keras_gan_imports(source: str, module: str) -> set[str]:
+    """The ``keras_gan`` modules ``source`` (the text of ``module``) imports, at its top or inside functions."""
+    package = module.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.split(".")[0] == "keras_gan"}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            if base.split(".")[0] != "keras_gan":
+                continue
+            for alias in node.names:  # a submodule where the name is one, else the module the name comes from
+                name = f"{base}.{alias.name}"
+                path = ROOT / name.replace(".", "/")
+                found.add(name if path.with_suffix(".py").exists() or (path / "__init__.py").exists() else base)
+    return found
+
+
+def test_layer_check_sees_a_forbidden_import():
+    source = "from keras_gan.models import gan\nfrom . import augment\ndef f():\n    from keras_gan.cli import train\n"
+    imported = keras_gan_imports(source, "keras_gan.training.ada")
+    assert imported == {"keras_gan.models.gan", "keras_gan.training.augment", "keras_gan.cli.train"}
+    assert [layer(m) for m in sorted(imported)] == ["command line", "models", "pieces"]
+    assert layer("keras_gan.networks.dcgan") == "networks" and layer("keras_gan.checks") == "foundations"
+
+
+def test_modules_import_only_the_layers_below_them():
+    page = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    assert "## What each module may import" in page
+    wrong = []
+    for path in sorted((ROOT / "keras_gan").rglob("*.py")):
+        if path.name == "__init__.py":
+            continue  # the packages' __init__ files only re-export
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for target in keras_gan_imports(path.read_text(encoding="utf-8"), module):
+            if layer(target) not in LAYERS[layer(module)]:
+                wrong.append(f"{module} ({layer(module)}) imports {target} ({layer(target)})")
+    assert not wrong, "imports against docs/architecture.md: " + "; ".join(wrong)
 
 
 def test_readme_lists_every_model_family():
