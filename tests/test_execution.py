@@ -61,6 +61,15 @@ def test_fit_trains_exactly_steps_per_epoch_whatever_the_steps_per_call(steps_pe
     assert gan.steps_per_execution == per_call
 
 
+def test_a_prime_steps_per_epoch_over_the_steps_per_call_warns_that_fit_falls_to_one_step_per_call():
+    gan = tiny_gan()
+    gan.compile(steps_per_execution=8)
+    dataset = tf.data.Dataset.from_tensor_slices(real_batch(32)).batch(4).repeat()
+    with pytest.warns(UserWarning, match=r"steps_per_epoch=11 has no divisor between 2 and steps_per_execution=8"):
+        gan.fit(dataset, epochs=1, steps_per_epoch=11, verbose=0)
+    assert gan.steps_per_execution == 1 and int(gan.g_optimizer.iterations) == 11
+
+
 def test_several_steps_per_call_give_the_same_weights_as_one():
     results = []
     for per_call in (1, 4):

@@ -16,13 +16,12 @@ a ``ConditionalGAN``, the source images of a ``PairedGAN``.
 from __future__ import annotations
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from keras_gan import checks, sampling
+from keras_gan import checks
 from keras_gan import losses as losses_lib
-from keras_gan.models import monitoring, network_checks, saving
+from keras_gan.models import monitoring, network_checks, sampler, saving
 from keras_gan.models import optimizers as optimizers_lib
 from keras_gan.training import averaging, distribution, freezing, penalties
 from keras_gan.training.inputs import call_dependent_layers, derived_seed, discriminator_input_layers
@@ -35,7 +34,7 @@ from keras_gan.training.distribution import DEFAULT_STEPS_PER_EXECUTION, steps_p
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
-class GAN(saving.CompileSettings, keras.Model):
+class GAN(saving.Saving, sampler.Sampler, keras.Model):
     """A generator and a discriminator trained as in Goodfellow et al. (2014).
 
     Args:
@@ -114,13 +113,9 @@ class GAN(saving.CompileSettings, keras.Model):
             self.sample_shape, self.diffaugment, self.instance_noise, instance_noise_steps, self.pack,
             step=self._generator_updates, seed=seed,
         )
-        self.ada_target, self.ada_ramp_images, self.ada = ada_target, ada_ramp_images, None
-        if ada_target is not None:  # first: it augments the samples themselves, before noise and packing
-            self.ada = ada_lib.AdaptiveAugment(ada_target, ramp_images=ada_ramp_images, seed=derived_seed(seed, 4))
-            self.ada.check_sample_shape(self.sample_shape)
-            self.input_layers.insert(0, self.ada)
-            self.ada_metrics = [ada_lib.StateMetric(self.ada, "probability", "ada_p"),
-                                ada_lib.StateMetric(self.ada, "overfitting", "ada_rt")]
+        self.ada_target, self.ada_ramp_images = ada_target, ada_ramp_images
+        self.ada, self.ada_metrics = ada_lib.for_gan(ada_target, ada_ramp_images, self.sample_shape, derived_seed(seed, 4))
+        self.input_layers[:0] = [self.ada] if self.ada is not None else []
         self._discriminator_flags = freezing.layer_flags(discriminator) if discriminator.trainable else None
         discriminator.trainable = False
         self.combined = self.build_combined()
@@ -152,8 +147,8 @@ class GAN(saving.CompileSettings, keras.Model):
     def metrics(self):
         # Listed here so that Keras resets them at each epoch.
         trackers = [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
-        return trackers + [self.d_accuracy_tracker] + ([self.d_penalty_tracker] if self.penalised else []) + (
-            self.ada_metrics if self.ada is not None else [])
+        return trackers + [self.d_accuracy_tracker] + ([self.d_penalty_tracker] if self.penalised else []) + list(
+            self.ada_metrics)
 
     def _generator_updates(self):
         # The generator's optimizer counts training steps (``fit`` uses it as the model's).
@@ -215,7 +210,7 @@ class GAN(saving.CompileSettings, keras.Model):
         self.g_optimizer.build(self.generator_variables)
         # The model's optimizer, for Keras: counts steps, and sets both learning rates as one.
         self.optimizer = optimizers_lib.LinkedOptimizers(self.d_optimizer, self.g_optimizer)
-        self._compile_settings = settings  # what ``save`` stores (``saving.CompileSettings``)
+        self._compile_settings = settings  # what ``save`` stores (``saving.Saving``)
 
     def fit(self, *args, **kwargs):
         """``keras.Model.fit``, checked and with Keras's callbacks readied (``monitoring.prepare_fit``).
@@ -372,65 +367,12 @@ class GAN(saving.CompileSettings, keras.Model):
         """Inputs to measure the moving average's batch-norm statistics on (None keeps the copied ones)."""
         return self.latent_vectors(n, seed)
 
-    # ------------------------------------------------------------------ sampling
-
-    @property
-    def sampling_generator(self) -> keras.Model:
-        """The generator that samples: the moving average (``averaging.MovingAverage``) when ``ema`` is on."""
-        if self.moving_average is None:
-            return self.generator
-        step = int(ops.convert_to_numpy(self._generator_updates()))
-        return self.moving_average.for_sampling(step, self.statistics_inputs)
-
-    def call(self, inputs, training=False):
-        """Runs the sampling generator (the moving average when ``ema`` is on), as ``generate`` does."""
-        if tf.executing_eagerly():
-            return self.sampling_generator(inputs, training=training)
-        # Traced (``predict``, ``tf.distribute``): ``predict`` has measured the average's statistics.
-        return (self.ema_generator if self.ema_generator is not None else self.generator)(inputs, training=training)
-
-    def predict(self, x, *args, **kwargs):
-        """``keras.Model.predict`` on generator inputs: the samples ``generate`` gives for them."""
-        _ = self.sampling_generator  # measures the average's statistics here: the traced ``call`` cannot
-        return super().predict(x, *args, **kwargs)
-
-    def latent_vectors(self, n: int, seed: int | None = None) -> np.ndarray:
-        """``n`` latent vectors from the prior, reproducible for a given seed."""
-        if self.latent_dim is None:
-            raise ValueError(f"{type(self).__name__} has no latent space: pass its generator's inputs, "
-                             "e.g. generate(len(sources), latent=sources), or call translate(sources)")
-        return sampling.latent_vectors(n, self.latent_dim, seed)
-
-    def generate(self, n: int | None = None, seed: int | None = None, latent=None, batch_size: int = 256, *, labels=None):
-        """Samples of ``sampling_generator`` as float32 numpy; the arguments are ``sampling.sample``'s."""
-        if latent is None and self.latent_dim is None:
-            self.latent_vectors(n, seed)  # refuses, saying what to pass instead
-        return sampling.sample(self.sampling_generator, n, seed, latent=latent, labels=labels,
-                               num_classes=self.num_classes, batch_size=batch_size)
-
     def summary(self, *args, **kwargs):
         """``keras.Model.summary``, and a line saying that the discriminator, frozen inside ``combined``, trains."""
         super().summary(*args, **kwargs)
         (kwargs.get("print_fn") or print)(monitoring.frozen_note(self.discriminator_variables))
 
     # ------------------------------------------------------------------ saving
-
-    def _seed_states(self) -> list:
-        return saving.seed_states(self)
-
-    def save_own_variables(self, store):
-        super().save_own_variables(store)
-        saving.save_seed_states(self, store)  # Keras saves no random stream; a reloaded GAN draws on where it was
-
-    def load_own_variables(self, store):
-        super().load_own_variables(saving.load_seed_states(self, store))
-
-    def load_weights(self, filepath, *args, **kwargs):
-        """``keras.Model.load_weights``, refusing a file whose moving average does not fit this GAN."""
-        saving.check_moving_average(self, filepath)
-        if self.moving_average is not None:
-            self.moving_average.forget_statistics()  # new weights: measure the average's statistics again
-        return super().load_weights(filepath, *args, **kwargs)
 
     def get_config(self):
         with freezing.unfrozen(self.discriminator, self._discriminator_flags):  # its layers' own flags

@@ -120,11 +120,12 @@ def compile_arguments(config: dict) -> dict:
     return {**config, **{role: keras.optimizers.deserialize(config[role]) for role in _OPTIMIZERS}}
 
 
-class CompileSettings:
-    """Gives a GAN class ``get_compile_config`` and ``compile_from_config`` over its ``compile``'s settings.
+class Saving:
+    """A GAN's saving methods over the functions above; mixed into ``GAN`` before ``keras.Model``.
 
-    The class's ``compile`` keeps its arguments in ``_compile_settings``, its
-    optimizers as objects (see :func:`compile_config`).
+    ``compile`` keeps its arguments in ``_compile_settings``, its optimizers
+    as objects (see :func:`compile_config`); the GAN has ``moving_average``
+    (None without ``ema``) and ``penalty_seed_generator``.
     """
 
     def get_compile_config(self):
@@ -135,3 +136,20 @@ class CompileSettings:
     def compile_from_config(self, config):
         """Compiles as the saved GAN was; ``load_model`` then restores both optimizers' state."""
         self.compile(**compile_arguments(config))
+
+    def _seed_states(self) -> list:
+        return seed_states(self)
+
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        save_seed_states(self, store)  # Keras saves no random stream; a reloaded GAN draws on where it was
+
+    def load_own_variables(self, store):
+        super().load_own_variables(load_seed_states(self, store))
+
+    def load_weights(self, filepath, *args, **kwargs):
+        """``keras.Model.load_weights``, refusing a file whose moving average does not fit this GAN."""
+        check_moving_average(self, filepath)
+        if self.moving_average is not None:
+            self.moving_average.forget_statistics()  # new weights: measure the average's statistics again
+        return super().load_weights(filepath, *args, **kwargs)

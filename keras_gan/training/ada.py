@@ -258,3 +258,16 @@ class StateMetric(keras.metrics.Metric):
 
     def result(self):
         return ops.convert_to_tensor(self._value())
+
+
+def for_gan(target: float | None, ramp_images: int, sample_shape: tuple, seed: int | None):
+    """What a GAN with ``ada_target=target`` adds: the layer (None when off) and the metrics that log it.
+
+    The GAN puts the layer first among its discriminator's input layers, so
+    that it augments the samples themselves, before noise and packing.
+    """
+    if target is None:
+        return None, []
+    layer = AdaptiveAugment(target, ramp_images=ramp_images, seed=seed)
+    layer.check_sample_shape(sample_shape)
+    return layer, [StateMetric(layer, "probability", "ada_p"), StateMetric(layer, "overfitting", "ada_rt")]

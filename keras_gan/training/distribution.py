@@ -226,12 +226,20 @@ def steps_per_call(limit: int, steps_per_epoch: int | None) -> int:
     Keras 3 runs whole compiled calls: on a repeated dataset, 40 steps per
     epoch at 32 steps per call would train 64 steps an epoch. A number of
     steps per epoch with no divisor between 2 and ``limit`` (a prime above
-    it) gets 1 step per call. Without ``steps_per_epoch`` the epoch ends
+    it) gets 1 step per call, with a warning. Without ``steps_per_epoch`` the epoch ends
     with the data, and ``limit`` stands.
     """
     if not steps_per_epoch:
         return limit
-    return max(d for d in range(1, limit + 1) if steps_per_epoch % d == 0)
+    steps = max(d for d in range(1, limit + 1) if steps_per_epoch % d == 0)
+    if steps == 1 < min(limit, steps_per_epoch):
+        warnings.warn(
+            f"steps_per_epoch={steps_per_epoch} has no divisor between 2 and steps_per_execution={limit}, so fit "
+            "runs 1 training step per compiled call, which is slower for small networks; a steps_per_epoch with "
+            "a divisor near steps_per_execution keeps the speed",
+            stacklevel=3,
+        )
+    return steps
 
 
 def steps_per_epoch(num_samples: int, batch_size: int) -> int:
