@@ -238,6 +238,26 @@ def render_mode_collapse(result: Result) -> list[str]:
     return lines + ["", "Commands:", ""] + commands(result.runs)
 
 
+def render_help_time(result: Result) -> list[str]:
+    """One row per command, one column per timed commit: the median and the raw seconds of every round."""
+    trees = list(dict.fromkeys(run["package_at"] for run in result.runs))
+    by_key = {(run["help_of"], run["package_at"]): run for run in result.runs}
+    rows = []
+    for command in dict.fromkeys(run["help_of"] for run in result.runs):
+        cells = []
+        for tree in trees:
+            run = by_key.get((command, tree))
+            cells.append(f"{run['median_seconds']:.2f} ({', '.join(f'{s:.2f}' for s in run['seconds'])})" if run else "")
+        rows.append([f"`python -m keras_gan.{command} --help`", *cells])
+    provenance = result.runs[0]["provenance"]
+    lines = [f"### {result.title}", ""]
+    if result.description:
+        lines += [result.description, ""]
+    lines += table(["command", *(f"package at `{tree}`: median s (each round)" for tree in trees)], rows)
+    return lines + ["", f"On {machine(provenance)}, load average {', '.join(f'{x:.1f}' for x in provenance.get('load_average', []))} "
+                    "when the file was written.", "", "Commands:", ""] + commands(result.runs)
+
+
 def render_generic(result: Result) -> list[str]:
     keys: list[str] = []
     for run in result.runs:
@@ -261,6 +281,7 @@ RENDERERS = {
     "mnist_sample_default": render_default_run,
     "presets_history": render_presets_history,
     "mode_collapse": render_mode_collapse,
+    "help_time": render_help_time,
 }
 
 

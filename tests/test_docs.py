@@ -273,3 +273,15 @@ def test_site_builds_strictly(tmp_path):
     assert "frechet_distance" in (site / "reference" / "api" / "evaluation" / "index.html").read_text(encoding="utf-8")
     for notebook in hook.NOTEBOOKS.glob("*.ipynb"):
         assert (site / "notebooks" / notebook.stem / "index.html").is_file(), notebook.name
+
+
+def test_help_time_table_puts_the_commits_side_by_side(tmp_path):
+    runs = [{"package_at": tree, "help_of": command, "median_seconds": median, "seconds": seconds}
+            for tree, command, median, seconds in (("63117b4", "train", 0.2, [0.25, 0.2, 0.1]),
+                                                   ("6a17c22", "train", 9.0, [9.0, 8.5, 11.0]))]
+    write_results(tmp_path, "help_time", {"title": "Help", "provenance": {**PROVENANCE, "load_average": [4.0, 3.5, 3.0]},
+                                         "runs": runs})
+    lines = results_tables.render(results_tables.load_all(tmp_path)["help_time"]).splitlines()
+    assert "| command | package at `63117b4`: median s (each round) | package at `6a17c22`: median s (each round) |" in lines
+    assert "| `python -m keras_gan.train --help` | 0.20 (0.25, 0.20, 0.10) | 9.00 (9.00, 8.50, 11.00) |" in lines
+    assert "On AMD EPYC, 2 cores, no GPU, load average 4.0, 3.5, 3.0 when the file was written." in lines
