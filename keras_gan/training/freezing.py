@@ -68,9 +68,7 @@ def trainable(model: keras.layers.Layer, flags: list | None = None):
             makes every layer trainable.
     """
     before = layer_flags(model)
-    _set_every_layer(model, True)
-    if flags is not None:
-        restore(model, flags)
+    _unfreeze(model, flags)
     try:
         yield model
     finally:
@@ -93,13 +91,17 @@ def unfrozen(model: keras.layers.Layer, flags: list | None = None):
         flags: :func:`layer_flags` taken before it was frozen; ``None`` makes
             every layer trainable.
     """
-    _set_every_layer(model, True)
-    if flags is not None:
-        restore(model, flags)
+    _unfreeze(model, flags)
     try:
         yield model
     finally:
         _set_every_layer(model, False)
+
+
+def _unfreeze(model: keras.layers.Layer, flags) -> None:
+    _set_every_layer(model, True)
+    if flags is not None:
+        restore(model, flags)
 
 
 def _set_every_layer(model: keras.layers.Layer, value: bool) -> None:
