@@ -135,6 +135,9 @@ def test_combined_model_outputs_verdicts_cycles_identities_and_trains_exactly_bo
     np.testing.assert_allclose(out["identity_a"], f(a), atol=1e-6)
     np.testing.assert_allclose(out["verdict_b"], gan.discriminator_b(g(a)), atol=1e-6)
     np.testing.assert_allclose(out["verdict_a"], gan.discriminator_a(f(b)), atol=1e-6)
+    # Networks that arrive frozen as a whole (from another CycleGAN) train whole in their phase.
+    again = CycleGAN(g, f, gan.discriminator_a, gan.discriminator_b)
+    assert ids(again.discriminator_variables) == ids(gan.discriminator_variables)
 
 
 def test_discriminator_phase_updates_both_discriminators_and_no_generator():

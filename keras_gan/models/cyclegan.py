@@ -50,8 +50,9 @@ from keras import ops
 from keras_gan import checks
 from keras_gan import losses as losses_lib
 from keras_gan.models import optimizers as optimizers_lib
-from keras_gan.models.gan import predict_in_batches
 from keras_gan.models.paired import pair_scores
+from keras_gan.sampling import predict_in_batches
+from keras_gan.training import freezing
 from keras_gan.training.image_pool import POOL_SIZE, ImagePool
 
 DIRECTIONS = ("AtoB", "BtoA")
@@ -113,8 +114,9 @@ class CycleGAN(keras.Model):
         self.a_shape, self.b_shape = self._check_networks()
 
         # Each discriminator layer's own flag, so that the discriminator phase
-        # trains what the user left trainable and nothing that they froze.
-        self._discriminator_flags = [[layer.trainable for layer in d._flatten_layers()] for d in self.discriminators]
+        # trains what the user left trainable and nothing that they froze
+        # (None: a network that came frozen as a whole trains whole).
+        self._discriminator_flags = [freezing.layer_flags(d) if d.trainable else None for d in self.discriminators]
         for discriminator in self.discriminators:
             discriminator.trainable = False
         self.combined = self.build_combined()
@@ -188,15 +190,9 @@ class CycleGAN(keras.Model):
     @contextlib.contextmanager
     def _discriminators_as_built(self):
         """Gives every discriminator layer back its own ``trainable`` flag inside the block (read at trace time)."""
-        for discriminator, flags in zip(self.discriminators, self._discriminator_flags):
-            # Outer layers come first, so a model's flag is set before its layers' own.
-            for layer, flag in zip(discriminator._flatten_layers(), flags):
-                layer.trainable = flag
-        try:
+        (flags_a, flags_b) = self._discriminator_flags
+        with freezing.unfrozen(self.discriminator_a, flags_a), freezing.unfrozen(self.discriminator_b, flags_b):
             yield
-        finally:
-            for discriminator in self.discriminators:
-                discriminator.trainable = False
 
     @property
     def discriminator_variables(self) -> list:
