@@ -29,7 +29,10 @@ non-saturating loss) four ways:
   TensorFlow uses (``benchmarks/torch_peer.py``): one generator forward
   pass per step, BCE on logits, Adam(2e-4, betas=(0.5, 0.999)). Its
   batches are tensors made once, with no data pipeline. ``--no-torch``
-  leaves it out.
+  leaves it out; ``--torch-threads`` sets its threads. PyTorch's OpenMP
+  threads spin while they wait for each other, so on a machine whose cores
+  other work also wants, two threads on two cores can run several times
+  slower than one: the row then measures the contention, not PyTorch.
 
 The block length is calibrated on keras_gan's default step (about
 ``--block-cpu-seconds`` of CPU time). Every method first runs one warm-up block (tracing), then ``--repeats``
@@ -314,8 +317,8 @@ def make_dataset(case: Case, num_batches: int = 8) -> tf.data.Dataset:
 class Methods:
     """Builds each method's models for one case, all from the same initial weights."""
 
-    def __init__(self, case: Case):
-        self.case = case
+    def __init__(self, case: Case, torch_threads: int | None = None):
+        self.case, self.torch_threads = case, torch_threads
         self.initial = [model.get_weights() for model in case.build()]
         self.dataset = make_dataset(case)
 
@@ -359,7 +362,9 @@ class Methods:
     def pytorch_example(self) -> Block:
         """The PyTorch DCGAN example's step on these networks (``torch_peer``), fed the same batches."""
         batches = [batch.numpy() for batch in self.dataset.take(8)]
-        peer = torch_peer.DCGANExampleStep(*self.networks(), latent_dim=self.case.latent_dim, batches=batches)
+        peer = torch_peer.DCGANExampleStep(
+            *self.networks(), latent_dim=self.case.latent_dim, batches=batches, threads=self.torch_threads
+        )
         return peer.block
 
 
@@ -509,7 +514,7 @@ def choose_fast(methods: Methods, candidates: list[Settings], steps: int) -> tup
 
 
 def measure_case(case: Case, fast: Settings | None, args) -> CaseResult:
-    methods = Methods(case)
+    methods = Methods(case, args.torch_threads)
     blocks = {"classic": methods.classic(), "two-tape": methods.two_tape(), "keras_gan": methods.keras_gan()}
     if args.torch:
         blocks["pytorch example"] = methods.pytorch_example()
@@ -709,6 +714,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=torch_peer.available(),
         help="leave out the PyTorch example's row (it runs when PyTorch is installed)",
     )
+    add("--torch-threads", type=int, help="PyTorch's intra-op threads in its row (default: one per core, as TensorFlow)")
     return parser
 
 
@@ -721,6 +727,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [name for name in names if name not in table]
     if unknown or not names:
         print(f"error: unknown case(s) {', '.join(unknown)!r}; valid: {', '.join(table)}", file=sys.stderr)
+        return 2
+    if args.torch_threads is not None and args.torch_threads < 1:
+        print(f"error: --torch-threads must be a positive number of threads; got {args.torch_threads}", file=sys.stderr)
         return 2
     args.repeats = args.repeats or (2 if args.quick else 5)
     args.matmul_size = args.matmul_size or (128 if args.quick else 2048)

@@ -148,11 +148,11 @@ def test_quick_run_prints_both_tables():
 def test_quick_run_times_the_pytorch_example_beside_keras_gan_and_writes_the_json(tmp_path):
     pytest.importorskip("torch")
     out_json = tmp_path / "throughput.json"
-    result = run_script("--quick", "--cases", "dcgan28-b64", "--repeats", "1", "--json", str(out_json))
+    result = run_script("--quick", "--cases", "dcgan28-b64", "--repeats", "1", "--torch-threads", "1", "--json", str(out_json))
     assert result.returncode == 0, result.stderr[-3000:]
     _, rows = table_rows(result.stdout, "| case | method |")
     assert [row[1] for row in rows] == ["classic", "two-tape", "keras_gan", "keras_gan fast", "pytorch example"]
-    assert rows[4][2].startswith("PyTorch ") and float(rows[4][4]) > 0
+    assert rows[4][2].startswith("PyTorch ") and rows[4][2].endswith(", 1 threads") and float(rows[4][4]) > 0
     line = next(line for line in result.stdout.splitlines() if line.startswith("- DCGAN 28x28x1 (tiny), batch 8: "))
     assert line.endswith("x per CPU second") and "x per wall-clock second" in line
     record = json.loads(out_json.read_text())
@@ -161,6 +161,13 @@ def test_quick_run_times_the_pytorch_example_beside_keras_gan_and_writes_the_jso
     case = record["runs"][0]
     assert case["case"] == "dcgan28-b64" and len(case["images_per_second"]["pytorch example"]) == 1
     assert set(case["images_per_second"]) == {"classic", "two-tape", "keras_gan", "keras_gan fast", "pytorch example"}
+
+
+def test_a_bad_torch_thread_count_is_refused_before_any_work(capsys):
+    throughput = load_benchmark()
+    assert throughput.main(["--cases", "dcgan28-b64", "--torch-threads", "0"]) == 2
+    captured = capsys.readouterr()
+    assert "--torch-threads must be a positive number of threads; got 0" in captured.err and captured.out == ""
 
 
 # ---------------------------------------------------------------- benchmarks/torch_peer.py
