@@ -170,6 +170,13 @@ def summarise(runs: list[dict]) -> dict:
     return summary
 
 
+def goal_met(summary: dict) -> bool | None:
+    """Whether ADA's mean FID is below no augmentation's; None unless both rows ran."""
+    if "ada" not in summary or "none" not in summary:
+        return None
+    return summary["ada"]["fid_mean"] < summary["none"]["fid_mean"]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
@@ -187,9 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     for setting, row in summary.items():
         fids = ", ".join(f"{fid:.2f}" for fid in row["fids"])
         print(f"{setting:12s} FID {row['fid_mean']:.2f} +- {row['fid_se']:.2f}  ({fids})")
-    met = None
-    if "ada" in summary and "none" in summary:
-        met = summary["ada"]["fid_mean"] < summary["none"]["fid_mean"]
+    met = goal_met(summary)
+    if met is not None:
         print(f"goal (ADA's mean FID below no augmentation's): {'met' if met else 'not met'}")
     if args.json is not None:
         settings = {key: (str(value) if isinstance(value, Path) else value) for key, value in vars(args).items()}
