@@ -329,6 +329,14 @@ def test_p_is_restored_on_resume(tmp_path):
     assert history["ada_p"] == pytest.approx([0.2])  # the interval went on where it stopped
 
 
+def test_p_survives_saving_the_whole_gan(tmp_path):
+    gan = ada_gan(5.0)
+    gan.fit(digits(), batch_size=8, epochs=1, steps_per_epoch=8, verbose=0)  # p = 0.2
+    gan.save(tmp_path / "gan.keras")
+    loaded = keras.models.load_model(tmp_path / "gan.keras")
+    assert loaded.ada.target == 0.6 and float(loaded.ada.probability.numpy()) == pytest.approx(0.2)
+
+
 def test_ada_settings_go_into_the_gan_config():
     config = ada_gan().get_config()
     assert (config["ada_target"], config["ada_ramp_images"]) == (0.6, 320)
