@@ -4,6 +4,7 @@
 builders; the CLI's ``--model`` choices come from them.
 """
 
+from keras_gan.networks.classifier_discriminator import classifier_discriminator
 from keras_gan.networks.conditional import conditional_discriminator, conditional_generator
 from keras_gan.networks.dcgan import dcgan_discriminator, dcgan_generator
 from keras_gan.networks.mlp import mlp_discriminator, mlp_generator
@@ -18,6 +19,7 @@ GENERATORS = {
     "cgan": conditional_generator,
     "pix2pix": unet_generator,
     "srgan": srgan_generator,
+    "ssgan": dcgan_generator,
 }
 DISCRIMINATORS = {
     "mlp": mlp_discriminator,
@@ -25,11 +27,13 @@ DISCRIMINATORS = {
     "cgan": conditional_discriminator,
     "pix2pix": patchgan_discriminator,
     "srgan": srgan_discriminator,
+    "ssgan": classifier_discriminator,
 }
 
 __all__ = [
     "DISCRIMINATORS",
     "GENERATORS",
+    "classifier_discriminator",
     "conditional_discriminator",
     "conditional_generator",
     "cyclegan_networks",
