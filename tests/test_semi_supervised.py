@@ -1,6 +1,10 @@
 """The semi-supervised GAN: its data split, its loss terms, which weights each phase moves, its classifier."""
 
+import csv
+import json
 import math
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -366,8 +370,70 @@ def test_a_single_logit_discriminator_and_a_critic_loss_are_refused():
         tiny_ssgan().compile(loss="wasserstein")
 
 
-def test_unlabelled_batches_alone_are_refused():
+def test_unlabelled_batches_alone_are_refused_for_training_and_scored_by_evaluate():
     gan = tiny_ssgan()
     gan.compile()
     with pytest.raises(ValueError, match=r"trains on batches \(unlabelled, \(labelled, labels\)\)"):
         gan.fit(np.zeros((8, *SHAPE), "float32"), batch_size=8, epochs=1, verbose=0)
+    zero_logits(gan)  # D(x) = 10/11 on every image
+    logs = gan.evaluate(np.zeros((8, *SHAPE), "float32"), batch_size=8, verbose=0, return_dict=True)
+    assert logs["d_real"] == pytest.approx(10 / 11, rel=1e-5) and logs["d_fake"] == pytest.approx(10 / 11, rel=1e-5)
+
+
+# ---------------------------------------------------------------------- the command line
+
+
+@pytest.mark.slow
+def test_a_tiny_cli_run_logs_held_out_accuracy_and_writes_a_classifier_plain_keras_opens(tmp_path, capsys):
+    from keras_gan.cli import evaluate, train
+
+    out = tmp_path / "ssgan"
+    argv = ["--model", "ssgan", "--labels", "20", "--epochs", "2", "--steps-per-epoch", "2", "--batch-size", "8",
+            "--base-filters", "4", "--latent-dim", "8", "--out", str(out)]
+    assert train.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("test_accuracy: ") == 2  # the progress bar, each epoch
+    with open(out / "log.csv") as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) == 2 and all(0 <= float(row["test_accuracy"]) <= 1 for row in rows)
+    config = json.loads((out / "config.json").read_text())
+    assert (config["model"], config["labels"]) == ("ssgan", 20)
+
+    # A fresh interpreter that never imports keras_gan opens the classifier and reads digits with it.
+    split = labelled.load_labelled_split("mnist-sample", labels=20, seed=0)
+    np.save(tmp_path / "x.npy", split.x_test[:50])
+    script = (
+        "import sys, keras, numpy as np\n"
+        f"model = keras.models.load_model({str(out / 'classifier.keras')!r})\n"
+        f"p = model.predict(np.load({str(tmp_path / 'x.npy')!r}), verbose=0)\n"
+        "assert 'keras_gan' not in sys.modules\n"
+        "print(p.shape, ' '.join(map(str, p.argmax(-1))), float(abs(p.sum(-1) - 1).max()))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("(50, 10) ")
+    digits, error = last[len("(50, 10) "):].rsplit(" ", 1)
+    assert float(error) < 1e-5
+    in_process = keras.models.load_model(out / "classifier.keras").predict(split.x_test[:50], verbose=0).argmax(-1)
+    assert digits.split() == [str(d) for d in in_process]
+
+    # evaluate RUN reports the classifier's held-out accuracy, the one classifier.keras gives.
+    assert evaluate.main([str(out), "--num-samples", "100"]) == 0
+    report = json.loads((out / "metrics.json").read_text())
+    full = keras.models.load_model(out / "classifier.keras").predict(split.x_test, verbose=0).argmax(-1)
+    assert report["discriminator"]["test_accuracy"]["value"] == pytest.approx(np.mean(full == split.y_test))
+    assert "classifier accuracy" in capsys.readouterr().out
+
+
+def test_the_cli_refuses_labels_that_cannot_be_balanced_before_writing(tmp_path, capsys):
+    from keras_gan.cli import train
+
+    out = tmp_path / "ssgan"
+    assert train.main(["--model", "ssgan", "--labels", "25", "--out", str(out)]) == 2
+    assert "labels=25 cannot be balanced across 10 classes" in capsys.readouterr().err
+    assert not out.exists()
+    assert train.main(["--model", "ssgan", "--labels", "0", "--out", str(out)]) == 2
+    assert "labels must be a positive integer" in capsys.readouterr().err
+    assert train.main(["--model", "dcgan", "--labels", "20", "--out", str(out)]) == 2
+    assert "labels is an option of model 'ssgan', not of model 'dcgan'" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from keras_gan.models.conditional import ConditionalGAN
 from keras_gan.models.cyclegan import CycleGAN
 from keras_gan.models.gan import GAN
 from keras_gan.models.pix2pix import Pix2Pix
+from keras_gan.models.semi_supervised import SemiSupervisedGAN, random_affine
 from keras_gan.models.srgan import SRGAN, VGGContent, WeightsUnavailableError
 from keras_gan.training import distribution, schedules
 
@@ -175,6 +176,37 @@ def build_cgan(config: TrainConfig, sample_shape: tuple, *, num_classes=None, to
     )
     return ConditionalGAN(
         generator, discriminator, **discriminator_input_options(config, total_steps), **step_options(config)
+    )
+
+
+# The semi-supervised discriminator's loss weights: the GAN term at half weight, as in Salimans et al.'s code,
+# and the consistency term (benchmarks/semi_supervised.py measures what each term adds).
+SSGAN_UNSUPERVISED_WEIGHT = 0.5
+SSGAN_CONSISTENCY_WEIGHT = 1.0
+
+
+def build_ssgan(config: TrainConfig, sample_shape: tuple, *, num_classes=None, total_steps=None) -> SemiSupervisedGAN:
+    """A DCGAN generator and a classifier discriminator with K class logits in a :class:`SemiSupervisedGAN`.
+
+    The labelled images are rotated, zoomed and shifted at random, and the
+    consistency term asks the same of the unlabelled ones. Without
+    ``num_classes`` the dataset's labels are loaded to count them.
+    """
+    _check_images(config, sample_shape)
+    if not num_classes:
+        from keras_gan.data import datasets
+
+        num_classes = datasets.load(config.dataset, image_shape=config.image_shape).num_classes
+    if not num_classes:
+        raise ValueError(f"model 'ssgan' needs class labels; dataset {config.dataset!r} has none")
+    generator = networks.dcgan_generator(
+        config.latent_dim, sample_shape, base_filters=config.base_filters, seed_convs=config.seed_convs,
+        upsample_kernel_size=config.upsample_kernel_size,
+    )
+    discriminator = networks.classifier_discriminator(sample_shape, num_classes, base_filters=config.base_filters)
+    return SemiSupervisedGAN(
+        generator, discriminator, unsupervised_weight=SSGAN_UNSUPERVISED_WEIGHT, augmentation=random_affine(),
+        consistency_weight=SSGAN_CONSISTENCY_WEIGHT, diffaugment=config.diffaugment, **step_options(config),
     )
 
 

@@ -143,6 +143,10 @@ class TrainConfig:
             ``"AtoB"`` or ``"BtoA"``.
         scale: SRGAN's upsampling factor, 2, 4 or 8; the training images'
             sides must be multiples of it.
+        labels: for ``model="ssgan"``: how many training examples keep
+            their labels, the same number of each class, drawn by ``seed``
+            (``keras_gan.data.labelled``); the rest train unlabelled and the
+            held-out split scores the classifier.
         vgg_weight: weight of SRGAN's VGG19 feature term in the content
             loss; 0 (the default) is off and needs no download, anything
             else needs VGG19's ImageNet weights (cached or downloadable).
@@ -222,6 +226,7 @@ class TrainConfig:
     direction: str = setting("AtoB")
     scale: int = setting(4)
     vgg_weight: float = setting(0.0)
+    labels: int = setting(100)
     eval_every: int | None = setting(None)
     steps_per_execution: int = setting(1)
     jit_compile: bool | None = setting(None)

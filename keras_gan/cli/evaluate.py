@@ -59,6 +59,7 @@ _DISPLAY = {
     "d_fake": ("D(generated)", "{:.3f}"),
     "d_accuracy": ("D accuracy", "{:.3f}"),
     "d_loss": ("D loss", "{:.4f}"),
+    "test_accuracy": ("classifier accuracy", "{:.1%}"),
 }
 
 
@@ -165,6 +166,8 @@ def evaluate_run(
         else:  # the image features are unavailable; the discriminator needs only the images
             x, y, where = held_out_images(config.dataset, sample_shape, INCEPTION_SAMPLES, seed)
         view = discriminator_view(gan, x, y, config.batch_size)
+        if hasattr(gan, "accuracy") and y is not None:  # a semi-supervised GAN's discriminator classifies
+            view["test_accuracy"] = gan.accuracy(x, y)
         samples = {"real": len(x), "real_split": where, "generated": "one batch per real batch"}
         report["discriminator"] = entries(view, None, f"the run's discriminator, {source}", samples)
     write_report(report, out or run_dir / report_name(rejection, trained_generator))

@@ -200,6 +200,22 @@ FAMILIES: dict[str, Family] = {
         # The paper's: least squares, batch 1, 200 epochs with the rate decaying over the second 100.
         preset={"epochs": 200, "batch_size": 1, "base_filters": 64, "loss": "least_squares", "lr_decay_start": 0.5},
     ),
+    "ssgan": Family(
+        name="ssgan",
+        summary="semi-supervised GAN (Salimans et al. 2016): the discriminator is a K-class classifier trained on "
+        "--labels labelled images, the rest unlabelled",
+        data="labelled images with a held-out split",
+        accepts=(catalog.IMAGES,),
+        demo="mnist-sample",
+        build="keras_gan.cli.build:build_ssgan",
+        setup="keras_gan.cli.setups:semi_supervised",
+        gan_class="keras_gan.models.semi_supervised:SemiSupervisedGAN",
+        labelled=True,
+        settings=("labels", "diffaugment", *_CONVOLUTION_OPTIONS),
+        # The settings benchmarks/semi_supervised.py measures with 100 labels.
+        preset={"epochs": 25, "batch_size": 100, "lr": 2e-3, "diffaugment": "translation", "upsample_kernel_size": 4,
+                "steps_per_execution": 13},
+    ),
 }
 
 

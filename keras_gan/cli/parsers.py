@@ -155,6 +155,9 @@ def _add_network_flags(group) -> None:
     add("--direction", choices=catalog.DIRECTIONS,
         help="pix2pix: which half of a pair folder is the source" + _default("direction"))
     add("--scale", type=int, choices=SCALES, help="srgan: upsampling factor" + _default("scale"))
+    add("--labels", metavar="N", type=int,
+        help="ssgan: training examples that keep their labels, as many of each class; the held-out accuracy is "
+        "logged every epoch" + _default("labels"))
     add("--vgg-weight", metavar="W", type=float,
         help="srgan: weight of the VGG19 content term, 0 is off; needs VGG19's ImageNet weights"
         + _default("vgg_weight"))

@@ -25,6 +25,8 @@ from keras_gan.models.gan import GAN
 from keras_gan.models.network_checks import check_data_range, output_range  # noqa: F401  (the run's data check)
 from keras_gan.training.distribution import steps_per_epoch
 from keras_gan.models.paired import HeldOutScores
+from keras_gan.models.semi_supervised import HeldOutAccuracy
+from keras_gan.data import labelled as labelled_data
 from keras_gan.data import unpaired as unpaired_data
 from keras_gan.models.cyclegan import GENERATOR_FILES
 from keras_gan.training import callbacks
@@ -133,6 +135,41 @@ def unpaired_domains(config: TrainConfig) -> Prepared:
     test_a = Path(config.dataset) / "testA"
     grid = data.scale_images(data.load_image_folder(test_a, config.image_shape)) if test_a.is_dir() else train.a
     return Prepared(gan, pipeline, steps, "image", None, grid[: config.samples], [reverse])
+
+
+def semi_supervised(config: TrainConfig) -> Prepared:
+    """A few labelled images, the unlabelled rest, and the semi-supervised GAN that learns from both.
+
+    ``config.labels`` training images keep their labels (as many of each
+    class, drawn by ``config.seed``). The held-out split's accuracy is logged
+    after every epoch as ``test_accuracy``, and the classifier is written as
+    ``classifier.keras`` (a plain Keras model: images in [-1, 1] -> class
+    probabilities) when training ends.
+    """
+    split = labelled_data.load_labelled_split(config.dataset, config.labels, seed=config.seed,
+                                              image_shape=config.image_shape)
+    steps = config.steps_per_epoch or steps_per_epoch(len(split.x_unlabelled), config.batch_size)
+    gan = build_gan(config, split.x_unlabelled.shape[1:], total_steps=config.epochs * steps,
+                    num_classes=split.num_classes)
+    pipeline = labelled_data.make_semi_supervised_dataset(split, config.batch_size, seed=config.seed)
+    classifier = _SaveClassifier(gan, Path(config.out) / CLASSIFIER_FILE)
+    accuracy = HeldOutAccuracy(split.x_test, split.y_test)
+    return Prepared(gan, pipeline, steps, "image", None, callbacks=[accuracy, classifier])
+
+
+# Where a semi-supervised run writes its classifier.
+CLASSIFIER_FILE = "classifier.keras"
+
+
+class _SaveClassifier(keras.callbacks.Callback):
+    """Writes ``gan.classifier()`` to ``path`` when training ends."""
+
+    def __init__(self, gan, path: Path):
+        super().__init__()
+        self.gan, self.path = gan, path
+
+    def on_train_end(self, logs=None):
+        callbacks.save_generator(self.gan.classifier(), self.path)
 
 
 class _SaveGenerator(keras.callbacks.Callback):

@@ -118,6 +118,7 @@ def _check_network_options(config) -> None:
         )
     for name in ("l1_weight", "vgg_weight"):
         checks.number(name, getattr(config, name), zero=True)
+    checks.integer("labels", config.labels, 1)
     if config.direction not in catalog.DIRECTIONS:
         raise ValueError(f"direction must be one of {', '.join(catalog.DIRECTIONS)}, got {config.direction!r}")
     if config.scale not in networks.srgan.SCALES:

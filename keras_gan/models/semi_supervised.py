@@ -54,6 +54,10 @@ from keras_gan.models.gan import GAN, predict_in_batches
 from keras_gan.training import freezing
 
 GENERATOR_LOSSES = ("feature_matching", "non_saturating")
+_BATCHES = (
+    "SemiSupervisedGAN trains on batches (unlabelled, (labelled, labels)); "
+    "build them with keras_gan.data.labelled.make_semi_supervised_dataset"
+)
 
 
 def real_fake_logit(class_logits):
@@ -234,14 +238,18 @@ class SemiSupervisedGAN(GAN):
     # ------------------------------------------------------------------ hooks
 
     def unpack(self, data):
-        """Splits a batch into ``(unlabelled, (labelled, labels))``."""
-        pair = isinstance(data, (tuple, list)) and len(data) == 2
-        if not (pair and isinstance(data[1], (tuple, list)) and len(data[1]) == 2):
-            raise ValueError(
-                "SemiSupervisedGAN trains on batches (unlabelled, (labelled, labels)); "
-                "build them with keras_gan.data.labelled.make_semi_supervised_dataset"
-            )
-        return data[0], tuple(data[1])
+        """Splits a training batch into ``(unlabelled, (labelled, labels))``.
+
+        A batch of real samples alone has no context: ``evaluate`` and
+        ``test_step`` score held-out data that way, real against generated.
+        """
+        if isinstance(data, (tuple, list)) and len(data) == 1:
+            data = data[0]
+        if not isinstance(data, (tuple, list)):
+            return data, None
+        if len(data) == 2 and isinstance(data[1], (tuple, list)) and len(data[1]) == 2:
+            return data[0], tuple(data[1])
+        raise ValueError(_BATCHES)
 
     def discriminate(self, samples, context, training=False):
         """The real/fake logit, ``logsumexp`` of the class logits (what the penalties and ``test_step`` judge)."""
@@ -249,6 +257,8 @@ class SemiSupervisedGAN(GAN):
 
     def discriminator_loss(self, real, fake, context):
         """The weighted supervised, unsupervised and consistency terms, and the real/fake logits of both batches."""
+        if context is None:
+            raise ValueError(_BATCHES)
         labelled, labels = context
         if self.augmentation is not None:
             labelled = self.augmentation(labelled, training=True)
