@@ -1,10 +1,12 @@
 """The semi-supervised GAN: its data split, its loss terms, which weights each phase moves, its classifier."""
 
 import csv
+import importlib.util
 import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -22,6 +24,7 @@ from keras_gan.models.semi_supervised import (
     random_affine,
     real_fake_logit,
     supervised_loss,
+    train_on_labels_alone,
 )
 from conftest import changed, ids, snapshot
 
@@ -437,3 +440,50 @@ def test_the_cli_refuses_labels_that_cannot_be_balanced_before_writing(tmp_path,
     assert "labels must be a positive integer" in capsys.readouterr().err
     assert train.main(["--model", "dcgan", "--labels", "20", "--out", str(out)]) == 2
     assert "labels is an option of model 'ssgan', not of model 'dcgan'" in capsys.readouterr().err
+
+
+def test_the_labels_alone_baseline_trains_the_classifier_and_scores_every_epoch():
+    split = tiny_split()
+    classifier = networks.classifier_discriminator(SHAPE, CLASSES, base_filters=4)
+    before = snapshot(classifier.trainable_variables)
+    curve = train_on_labels_alone(classifier, split, epochs=2, steps_per_epoch=2, batch_size=8,
+                                  optimizer=keras.optimizers.Adam(1e-3), augmentation=random_affine(),
+                                  diffaugment="translation", seed=0)
+    assert len(curve) == 2 and all(0.0 <= value <= 1.0 for value in curve)
+    assert all(changed(before, classifier.trainable_variables))
+    predicted = np.asarray(classifier(split.x_test)).argmax(-1)
+    assert curve[-1] == pytest.approx(np.mean(predicted == split.y_test))
+
+
+# ---------------------------------------------------------------------- the benchmark
+
+
+def load_benchmark():
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "semi_supervised.py"
+    sys.path.insert(0, str(script.parent))  # its provenance helper sits beside it
+    spec = importlib.util.spec_from_file_location("semi_supervised_benchmark", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_the_benchmark_merges_each_methods_runs_by_seed_with_their_provenance(tmp_path):
+    benchmark = load_benchmark()
+    results = tmp_path / "semi_supervised.json"
+    tiny = ["--set", "epochs=1", "steps_per_epoch=2", "base_filters=4", "latent_dim=8", "--labels", "20"]
+    assert benchmark.main(["--methods", "ssgan", "supervised", "--seeds", "0", "1", "--json", str(results), *tiny]) == 0
+    assert benchmark.main(["--methods", "ssgan", "--seeds", "1", "--json", str(results), *tiny]) == 0
+    report = json.loads(results.read_text())
+    assert set(report["methods"]) == {"ssgan", "supervised"}
+    for entry in report["methods"].values():
+        assert [run["seed"] for run in entry["runs"]] == [0, 1]
+        accuracies = [run["accuracy"] for run in entry["runs"]]
+        assert entry["mean"] == pytest.approx(np.mean(accuracies)) and entry["std"] == pytest.approx(np.std(accuracies))
+        for run in entry["runs"]:
+            assert len(run["curve"]) == 1 and run["curve"][-1] == run["accuracy"]
+            assert run["settings_over_preset"]["epochs"] == 1
+            assert {"command", "commit", "cpu", "cores", "date"} <= set(run["provenance"])
+    ssgan_runs = report["methods"]["ssgan"]["runs"]
+    assert "--seeds 1" in ssgan_runs[1]["provenance"]["command"]  # the second call replaced seed 1
+    assert "--seeds 0 1" in ssgan_runs[0]["provenance"]["command"]
