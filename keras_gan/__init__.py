@@ -26,6 +26,7 @@ _CLASSES = {
     "PairedGAN": "keras_gan.models.paired",
     "Pix2Pix": "keras_gan.models.pix2pix",
     "SRGAN": "keras_gan.models.srgan",
+    "SemiSupervisedGAN": "keras_gan.models.semi_supervised",
 }
 _MODULES = ("cli", "data", "evaluation", "latent", "losses", "models", "networks", "sampling", "training", "visualization")
 

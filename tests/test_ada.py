@@ -399,7 +399,7 @@ def test_the_flag_alone_sets_the_layers_default_target():
         (["--ada", "1.5"], "the ADA target must be a number in (0, 1), e.g. 0.6; got 1.5"),
         (["--ada", "--ada-ramp-images", "0"], "ada_ramp_images must be a positive integer, got 0"),
         (["--ada", "--model", "pix2pix"],
-         "ada_target is an option of model 'dcgan' and 'mlp' and 'cgan', not of model 'pix2pix'"),
+         "ada_target is an option of model 'dcgan', 'mlp' and 'cgan', not of model 'pix2pix'"),
         (["--ada", "--dataset", "ring"], "ADA needs image samples (H, W, C); got samples of shape (2,)"),
     ],
 )

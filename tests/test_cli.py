@@ -76,7 +76,7 @@ def test_a_setting_of_another_family_is_refused_naming_the_families_that_read_it
         TrainConfig(model="cgan", pack=2)
     with pytest.raises(ValueError, match="l1_weight is an option of model 'pix2pix', not of model 'srgan'"):
         TrainConfig(model="srgan", l1_weight=10.0)
-    with pytest.raises(ValueError, match="spectral_norm is an option of model 'dcgan' and 'mlp' and 'cgan', "
+    with pytest.raises(ValueError, match="spectral_norm is an option of model 'dcgan', 'mlp' and 'cgan', "
                                          "not of model 'pix2pix'"):
         TrainConfig(model="pix2pix", spectral_norm=True)
 

@@ -487,3 +487,22 @@ def test_the_benchmark_merges_each_methods_runs_by_seed_with_their_provenance(tm
     ssgan_runs = report["methods"]["ssgan"]["runs"]
     assert "--seeds 1" in ssgan_runs[1]["provenance"]["command"]  # the second call replaced seed 1
     assert "--seeds 0 1" in ssgan_runs[0]["provenance"]["command"]
+
+
+def test_a_saved_ssgan_loads_with_plain_keras_and_continues_as_if_never_stopped(tmp_path):
+    data = tf.data.Dataset.from_tensors(batch()).repeat()
+    gan = tiny_ssgan(augmentation=random_affine(), consistency_weight=0.5, unsupervised_weight=0.5)
+    gan.compile(d_optimizer="adam", g_optimizer="adam")
+    gan.fit(data, steps_per_epoch=2, epochs=1, verbose=0)
+    gan.save(tmp_path / "ssgan.keras")
+
+    loaded = keras.models.load_model(tmp_path / "ssgan.keras")
+
+    assert type(loaded) is SemiSupervisedGAN
+    assert (loaded.consistency_weight, loaded.unsupervised_weight, loaded.generator_loss_name) == (
+        0.5, 0.5, "feature_matching")
+    assert loaded.augmentation.name == "random_affine"
+    gan.fit(data, steps_per_epoch=2, epochs=1, verbose=0)
+    loaded.fit(data, steps_per_epoch=2, epochs=1, verbose=0)
+    for continued, uninterrupted in zip(loaded.discriminator.get_weights(), gan.discriminator.get_weights()):
+        np.testing.assert_allclose(continued, uninterrupted, rtol=1e-5, atol=1e-6)

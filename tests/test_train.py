@@ -311,12 +311,12 @@ def test_cli_share_generator_pass_reaches_the_config_and_the_gan(tmp_path):
         (["--seed-convs", "-1"], "seed_convs must be a non-negative integer, got -1"),
         (
             ["--dataset", "ring", "--seed-convs", "1"],
-            "seed_convs is an option of model 'dcgan' and 'cgan', not of model 'mlp'",
+            "seed_convs is an option of model 'dcgan', 'cgan' and 'ssgan', not of model 'mlp'",
         ),
         (["--upsample-kernel-size", "0"], "upsample_kernel_size must be a positive integer or None, got 0"),
         (
             ["--dataset", "ring", "--upsample-kernel-size", "4"],
-            "upsample_kernel_size is an option of model 'dcgan' and 'cgan', not of model 'mlp'",
+            "upsample_kernel_size is an option of model 'dcgan', 'cgan' and 'ssgan', not of model 'mlp'",
         ),
         (["--dataset", "grid", "--fourier-features", "-1"], "fourier_features must be a non-negative integer, got -1"),
         (["--dataset", "grid", "--fourier-scale", "0"], "fourier_scale must be a positive number, got 0.0"),
@@ -372,15 +372,13 @@ def test_help_lists_the_options():
         assert flag in result.stdout
 
 
-def test_importing_the_package_leaves_tensorflow_unloaded_until_a_name_is_used():
-    # `python -m keras_gan.train` runs keras_gan/__init__.py before train.py, which
-    # can only quieten TensorFlow's C++ start-up messages if TensorFlow is not loaded yet.
+def test_importing_the_package_registers_the_models_and_names_load_on_first_use():
     code = (
-        "import sys, keras_gan\n"
-        "print('tensorflow' in sys.modules)\n"
+        "import keras, keras_gan\n"
+        "print(keras.saving.get_registered_object('keras_gan>GAN') is keras_gan.GAN)\n"
         "from keras_gan import GAN, losses\n"
         "from keras_gan.models.gan import GAN as direct\n"
-        "print(GAN is direct, losses.__name__, 'tensorflow' in sys.modules)\n"
+        "print(GAN is direct, losses.__name__)\n"
         "try:\n"
         "    keras_gan.no_such_name\n"
         "except AttributeError as error:\n"
@@ -389,19 +387,23 @@ def test_importing_the_package_leaves_tensorflow_unloaded_until_a_name_is_used()
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "False",
-        "True keras_gan.losses True",
+        "True",
+        "True keras_gan.losses",
         "module 'keras_gan' has no attribute 'no_such_name'",
     ]
 
 
 def test_cli_sets_the_tensorflow_log_level_before_tensorflow_loads():
+    # While `python -m keras_gan.train` imports the package, Python has set sys.argv[0] to "-m";
+    # the package then leaves TensorFlow unloaded so that the command can quieten it first.
     env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
     code = (
         "import os, sys\n"
+        "sys.argv[0] = '-m'\n"
         "import keras_gan\n"
         "assert 'tensorflow' not in sys.modules\n"
         "import keras_gan.train\n"
+        "import tensorflow\n"
         "print(os.environ['TF_CPP_MIN_LOG_LEVEL'])\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)

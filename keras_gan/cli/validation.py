@@ -60,7 +60,8 @@ def _check_family_settings(config, default: dict) -> None:
     family = families.get(config.model)
     for name in sorted(families.family_settings() - set(family.settings)):
         if getattr(config, name) != default[name]:
-            owners = " and ".join(repr(owner) for owner in families.owners(name))
+            owners = [repr(owner) for owner in families.owners(name)]
+            owners = " and ".join([", ".join(owners[:-1]), owners[-1]] if len(owners) > 1 else owners)
             raise ValueError(
                 f"{name} is an option of model {owners}, not of model {config.model!r} "
                 f"(leave it at {default[name]!r})"

@@ -7,7 +7,8 @@ from keras_gan.models.cyclegan import CycleGAN
 from keras_gan.models.gan import GAN
 from keras_gan.models.paired import PairedGAN
 from keras_gan.models.pix2pix import Pix2Pix
+from keras_gan.models.semi_supervised import SemiSupervisedGAN
 from keras_gan.models.srgan import SRGAN
 from keras_gan.training import schedules  # noqa: F401
 
-__all__ = ["ConditionalGAN", "CycleGAN", "GAN", "PairedGAN", "Pix2Pix", "SRGAN"]
+__all__ = ["ConditionalGAN", "CycleGAN", "GAN", "PairedGAN", "Pix2Pix", "SRGAN", "SemiSupervisedGAN"]

@@ -129,6 +129,7 @@ def feature_matching_loss(real_features, fake_features):
     return ops.mean(ops.square(real_mean - fake_mean))
 
 
+@keras.saving.register_keras_serializable(package="keras_gan")
 class SemiSupervisedGAN(GAN):
     """A GAN whose discriminator classifies its inputs into K classes (Salimans et al. 2016).
 
@@ -236,6 +237,19 @@ class SemiSupervisedGAN(GAN):
                 "SemiSupervisedGAN needs loss 'minimax' or 'non_saturating' (D(x) = Z / (Z + 1)); "
                 f"got {self.loss_pair.name!r}"
             )
+
+    def get_config(self):
+        options = ("feature_layer", "supervised_weight", "unsupervised_weight", "consistency_weight")
+        augmentation = None if self.augmentation is None else keras.saving.serialize_keras_object(self.augmentation)
+        return {**super().get_config(), "generator_loss": self.generator_loss_name, "augmentation": augmentation,
+                **{key: getattr(self, key) for key in options}}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if config.get("augmentation") is not None:
+            config["augmentation"] = keras.saving.deserialize_keras_object(config["augmentation"])
+        return super().from_config(config)
 
     # ------------------------------------------------------------------ hooks
 
