@@ -1,6 +1,8 @@
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -464,3 +466,24 @@ def test_cli_trains_a_cyclegan_folder_and_translates_both_ways_from_the_run_dire
     assert not np.allclose(translated["AtoB"], translated["BtoA"])
     assert generate.main([str(out), "--direction", "BtoA"]) == 2
     assert "--direction translates images" in capsys.readouterr().err
+
+
+def test_the_digits_benchmark_trains_scores_against_the_known_transform_and_records_the_run(tmp_path):
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "cyclegan_digits.py"
+    out = tmp_path / "cyclegan.json"
+    result = subprocess.run(
+        [sys.executable, str(script), "--steps", "3", "--batch-size", "4", "--base-filters", "4", "--blocks", "1",
+         "--steps-per-execution", "1", "--json", str(out), "--grids", str(tmp_path / "grids")],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(out.read_text())
+    (run,) = report["runs"]
+    scores = run["scores"]
+    assert run["seed"] == 0 and run["psnr_gain_db"] == pytest.approx(scores["AtoB"]["psnr"] - scores["identity"]["psnr"])
+    assert 0 <= scores["class_kept"] <= 1 and scores["class_real"] > 0.9  # the shipped classifier reads a itself
+    assert report["goal_met_on_every_seed"] is False  # three steps translate nothing
+    assert report["command"].startswith("python benchmarks/cyclegan_digits.py --steps 3")
+    assert report["settings"]["steps"] == 3 and run["train_seconds"] > 0
+    assert (tmp_path / "grids" / "seed0.png").stat().st_size > 0
+    assert "goal (class kept >= 95%" in result.stdout
