@@ -24,7 +24,7 @@ digits, which none trains on. Methods:
   the same augmentation, optimizer, batch and number of steps;
 * ``linear_probe``: a softmax regression (``keras_gan.evaluation.probe``) on
   the features of a DCGAN discriminator trained without labels (the
-  ``mnist-sample`` preset, seed 0, or ``--probe-run``), and on raw pixels,
+  ``mnist-sample`` preset, seed 0, ``--probe-epochs`` epochs, or ``--probe-run``), and on raw pixels,
   for each seed's labelled digits.
 
 Each run records its accuracy after the last epoch, the held-out accuracy
@@ -123,13 +123,15 @@ def supervised_run(config: TrainConfig, split) -> dict:
             "cpu_seconds": time.process_time() - cpu}
 
 
-def probe_discriminator(run_dir: Path | None) -> tuple[keras.Model, str]:
-    """A DCGAN discriminator trained without labels: ``run_dir``'s latest checkpoint, or a fresh preset run."""
+def probe_discriminator(run_dir: Path | None, epochs: int | None = None) -> tuple[keras.Model, str]:
+    """A DCGAN discriminator trained without labels: ``run_dir``'s latest checkpoint, or a fresh preset run
+    (of ``epochs`` epochs, the preset's by default)."""
     if run_dir is None:
         out = Path(tempfile.mkdtemp(prefix="ssgan_probe_")) / "dcgan"
-        config = TrainConfig.for_dataset("mnist-sample", model="dcgan", seed=0, out=str(out))
+        overrides = {} if epochs is None else {"epochs": epochs}
+        config = TrainConfig.for_dataset("mnist-sample", model="dcgan", seed=0, out=str(out), **overrides)
         result = train.run(config, verbose=0)
-        return result.gan.discriminator, f"python -m keras_gan.train --seed 0 ({config.epochs} epochs)"
+        return result.gan.discriminator, f"python -m keras_gan.train --seed 0 --epochs {config.epochs}"
     config = load_config(run_dir)
     state = checkpoints.latest(run_dir / "checkpoints")
     if config.model != "dcgan" or state is None:
@@ -139,9 +141,9 @@ def probe_discriminator(run_dir: Path | None) -> tuple[keras.Model, str]:
     return gan.discriminator, f"{run_dir} (epoch {state.epoch})"
 
 
-def probe_runs(seeds, labels: int, run_dir: Path | None) -> list[dict]:
+def probe_runs(seeds, labels: int, run_dir: Path | None, epochs: int | None = None) -> list[dict]:
     """Linear-probe accuracy per seed on the DCGAN discriminator's features and on raw pixels."""
-    discriminator, source = probe_discriminator(run_dir)
+    discriminator, source = probe_discriminator(run_dir, epochs)
     extractor = probe.discriminator_features(discriminator)
     runs = []
     for seed in seeds:
@@ -170,15 +172,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                         help="TrainConfig settings over the ssgan preset (e.g. epochs=2), for quick trials")
     parser.add_argument("--probe-run", type=Path, help="a DCGAN run directory to probe (default: train one)")
+    parser.add_argument("--probe-epochs", type=int, help="epochs of the DCGAN trained to probe (default: the preset's)")
     parser.add_argument("--json", type=Path, help="merge the runs into this results file")
     args = parser.parse_args(argv)
     overrides = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
     record = provenance.record("benchmarks/semi_supervised.py", sys.argv[1:] if argv is None else argv)
 
-    results = {}
     for method in args.methods:
         if method == "linear_probe":
-            runs = probe_runs(args.seeds, args.labels, args.probe_run)
+            runs = probe_runs(args.seeds, args.labels, args.probe_run, args.probe_epochs)
         else:
             runs = []
             for seed in args.seeds:
@@ -193,11 +195,10 @@ def main(argv: list[str] | None = None) -> int:
                       f"({run['cpu_seconds']:.0f} CPU s)", flush=True)
         for run in runs:
             run.update(settings_over_preset=overrides, provenance=record)
-        results[method] = runs
         stats = summary(runs)
         print(f"{method}: mean {stats['mean']:.1%} ± {stats['std']:.1%} over seeds {stats['seeds']}", flush=True)
-    if args.json:
-        write_results(args.json, results)
+        if args.json:  # after each method, so that a long run keeps what it has measured
+            write_results(args.json, {method: runs})
     return 0
 
 

@@ -489,6 +489,19 @@ def test_the_benchmark_merges_each_methods_runs_by_seed_with_their_provenance(tm
     assert "--seeds 0 1" in ssgan_runs[0]["provenance"]["command"]
 
 
+
+@pytest.mark.slow
+def test_the_linear_probe_row_trains_its_dcgan_for_the_epochs_asked_and_scores_each_seeds_labels(tmp_path):
+    results = tmp_path / "semi_supervised.json"
+    assert load_benchmark().main(["--methods", "linear_probe", "--seeds", "0", "1", "--probe-epochs", "1",
+                                  "--json", str(results)]) == 0
+    (entry,) = json.loads(results.read_text())["methods"].values()
+    assert [run["seed"] for run in entry["runs"]] == [0, 1]
+    for run in entry["runs"]:
+        assert run["discriminator"] == "python -m keras_gan.train --seed 0 --epochs 1"
+        assert 0.1 < run["accuracy"] <= 1 and 0.1 < run["raw_pixels_accuracy"] <= 1  # ten classes: chance is 0.1
+    assert entry["runs"][0]["raw_pixels_accuracy"] != entry["runs"][1]["raw_pixels_accuracy"]  # each seed its labels
+
 def test_a_saved_ssgan_loads_with_plain_keras_and_continues_as_if_never_stopped(tmp_path):
     data = tf.data.Dataset.from_tensors(batch()).repeat()
     gan = tiny_ssgan(augmentation=random_affine(), consistency_weight=0.5, unsupervised_weight=0.5)
