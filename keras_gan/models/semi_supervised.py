@@ -238,19 +238,6 @@ class SemiSupervisedGAN(GAN):
                 f"got {self.loss_pair.name!r}"
             )
 
-    def get_config(self):
-        options = ("feature_layer", "supervised_weight", "unsupervised_weight", "consistency_weight")
-        augmentation = None if self.augmentation is None else keras.saving.serialize_keras_object(self.augmentation)
-        return {**super().get_config(), "generator_loss": self.generator_loss_name, "augmentation": augmentation,
-                **{key: getattr(self, key) for key in options}}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        if config.get("augmentation") is not None:
-            config["augmentation"] = keras.saving.deserialize_keras_object(config["augmentation"])
-        return super().from_config(config)
-
     # ------------------------------------------------------------------ hooks
 
     def unpack(self, data):
