@@ -483,7 +483,7 @@ def test_the_digits_benchmark_trains_scores_against_the_known_transform_and_reco
     assert run["seed"] == 0 and run["psnr_gain_db"] == pytest.approx(scores["AtoB"]["psnr"] - scores["identity"]["psnr"])
     assert 0 <= scores["class_kept"] <= 1 and scores["class_real"] > 0.9  # the shipped classifier reads a itself
     assert report["goal_met_on_every_seed"] is False  # three steps translate nothing
-    assert report["command"].startswith("python benchmarks/cyclegan_digits.py --steps 3")
+    assert report["provenance"]["command"].startswith("python benchmarks/cyclegan_digits.py --steps 3")
     assert report["settings"]["steps"] == 3 and run["train_seconds"] > 0
     assert (tmp_path / "grids" / "seed0.png").stat().st_size > 0
     assert "goal (class kept >= 95%" in result.stdout
