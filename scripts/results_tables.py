@@ -8,7 +8,9 @@ A result file is JSON, either an object or a list:
 * an object holds ``"runs"`` (a list of run records: one per seed or per
   setting, with the raw numbers) and may hold ``"title"``, ``"description"``
   and a file-wide ``"provenance"``;
-* a list is the ``"runs"`` alone (what ``benchmarks/mode_collapse.py`` appends to).
+* a list is the ``"runs"`` alone (what ``benchmarks/mode_collapse.py`` appends to);
+* an object may hold ``"methods"`` instead of ``"runs"``: ``{name: {"runs": [...]}}``,
+  read as one list of runs, each with its ``"method"``.
 
 Every run must carry a provenance record, its own ``"provenance"`` or the
 file's: ``command``, ``commit`` (the hash at which the command reproduces the
@@ -66,6 +68,9 @@ def load(path: Path) -> Result:
         raise ValueError(f"{path.name}: not valid JSON ({error})") from None
     if isinstance(content, list):
         content = {"runs": content}
+    if isinstance(content, dict) and "runs" not in content and isinstance(content.get("methods"), dict):
+        methods = content.pop("methods")
+        content["runs"] = [{"method": name, **run} for name, entry in methods.items() for run in entry.get("runs", [])]
     if not isinstance(content, dict) or not isinstance(content.get("runs"), list) or not content["runs"]:
         raise ValueError(
             f"{path.name}: expected a list of runs, or an object with a non-empty 'runs' list (one record per "
@@ -258,6 +263,81 @@ def render_help_time(result: Result) -> list[str]:
                     "when the file was written.", "", "Commands:", ""] + commands(result.runs)
 
 
+def _heading(result: Result) -> list[str]:
+    lines = [f"### {result.title}", ""]
+    return lines + ([result.description, ""] if result.description else [])
+
+
+def _seed_cells(runs: list[dict], key, fmt) -> str:
+    return ", ".join(fmt(run[key]) for run in sorted(runs, key=lambda run: run["seed"]))
+
+
+def render_semi_supervised(result: Result) -> list[str]:
+    """One row per method: the mean held-out accuracy and each seed's, with the training time per seed."""
+    methods = list(dict.fromkeys(run["method"] for run in result.runs))
+    rows = []
+    for method in methods:
+        runs = [run for run in result.runs if run["method"] == method]
+        mean, error = mean_and_error([run["accuracy"] for run in runs])
+        seeds = ", ".join(str(run["seed"]) for run in sorted(runs, key=lambda run: run["seed"]))
+        timed = all("train_seconds" in run for run in runs)
+        rows.append([
+            f"`{method}`", f"{100 * mean:.1f} ± {100 * error:.1f}", seeds,
+            _seed_cells(runs, "accuracy", lambda v: f"{100 * v:.1f}"),
+            _seed_cells(runs, "train_seconds", lambda v: f"{v:.0f}") if timed else "",
+            _seed_cells(runs, "cpu_seconds", lambda v: f"{v:.0f}") if timed else "",
+            f"raw pixels: {_seed_cells(runs, 'raw_pixels_accuracy', lambda v: f'{100 * v:.1f}')}"
+            if all("raw_pixels_accuracy" in run for run in runs) else "",
+        ])
+    header = ["method", "held-out accuracy, % (mean ± s.e.)", "seeds", "each seed, %", "training s, each seed",
+              "CPU s, each seed", "beside it"]
+    goal = [f"Goal: {result.extra['goal']}.", ""] if result.extra.get("goal") else []
+    return (_heading(result) + goal + table(header, rows) + ["", "Commands:", ""]
+            + commands(result.runs, label=lambda run: f"{run['method']} seed {run['seed']}"))
+
+
+def render_cyclegan_digits(result: Result) -> list[str]:
+    """One row per seed: G(a) against T(a) beside the identity, and the class kept by F(T(a))."""
+    rows = []
+    for run in sorted(result.runs, key=lambda run: run["seed"]):
+        scores = run["scores"]
+        rows.append([
+            str(run["seed"]), f"{scores['AtoB']['psnr']:.2f}", f"{scores['identity']['psnr']:.2f}",
+            f"{run['psnr_gain_db']:.2f}", f"{scores['AtoB']['l1']:.3f}", f"{scores['identity']['l1']:.3f}",
+            f"{100 * scores['class_kept']:.1f}", f"{100 * scores['class_real']:.1f}", duration(run["train_seconds"]),
+            f"{run['cpu_seconds']:.0f}", machine(run["provenance"]),
+        ])
+    header = ["seed", "PSNR G(a) vs T(a), dB", "identity, dB", "gain, dB", "L1 G(a) vs T(a)", "identity L1",
+              "class kept by F(T(a)), %", "classifier on a, %", "training", "CPU s", "machine"]
+    goals = result.extra.get("goals", {})
+    goal = ([f"Goal: class kept >= {100 * goals['class_kept']:.0f}%, a PSNR gain of at least {goals['psnr_gain_db']:g} dB, "
+             f"at most {goals['train_minutes']:g} minutes of training; met on every seed: "
+             f"{'yes' if result.extra.get('goal_met_on_every_seed') else 'no'}.", ""] if goals else [])
+    settings = result.extra.get("settings")
+    setting = [f"Settings: {', '.join(f'{key} {value}' for key, value in settings.items())}.", ""] if settings else []
+    return _heading(result) + goal + setting + table(header, rows) + ["", "Commands:", ""] + commands(result.runs)
+
+
+def render_small_data(result: Result) -> list[str]:
+    """One row per augmentation setting: mean FID and each seed's, with ADA's final p."""
+    rows = []
+    for setting in dict.fromkeys(run["setting"] for run in result.runs):
+        runs = [run for run in result.runs if run["setting"] == setting]
+        mean, error = mean_and_error([run["fid"] for run in runs])
+        final_p = _seed_cells(runs, "ada_p", lambda p: f"{p[-1]:.2f}") if all(run.get("ada_p") for run in runs) else ""
+        rows.append([
+            f"`{setting}`", f"{mean:.2f} ± {error:.2f}", _seed_cells(runs, "fid", lambda v: f"{v:.2f}"),
+            _seed_cells(runs, "precision", lambda v: f"{v:.2f}"), _seed_cells(runs, "recall", lambda v: f"{v:.2f}"),
+            final_p, _seed_cells(runs, "train_seconds", lambda v: f"{v:.0f}"),
+        ])
+    header = ["augmentation", "FID (mean ± s.e.)", "FID, each seed", "precision, each seed", "recall, each seed",
+              "ADA's final p", "training s, each seed"]
+    met = result.extra.get("goal_met")
+    goal = [f"Goal: {result.extra['goal']}; met: {'yes' if met else 'no'}.", ""] if result.extra.get("goal") else []
+    return (_heading(result) + goal + table(header, rows) + ["", f"On {machine(result.runs[0]['provenance'])}.", "",
+                                                            "Commands:", ""] + commands(result.runs))
+
+
 def render_generic(result: Result) -> list[str]:
     keys: list[str] = []
     for run in result.runs:
@@ -282,6 +362,9 @@ RENDERERS = {
     "presets_history": render_presets_history,
     "mode_collapse": render_mode_collapse,
     "help_time": render_help_time,
+    "semi_supervised": render_semi_supervised,
+    "cyclegan_digits": render_cyclegan_digits,
+    "small_data": render_small_data,
 }
 
 

@@ -285,3 +285,18 @@ def test_help_time_table_puts_the_commits_side_by_side(tmp_path):
     assert "| command | package at `63117b4`: median s (each round) | package at `6a17c22`: median s (each round) |" in lines
     assert "| `python -m keras_gan.train --help` | 0.20 (0.25, 0.20, 0.10) | 9.00 (9.00, 8.50, 11.00) |" in lines
     assert "On AMD EPYC, 2 cores, no GPU, load average 4.0, 3.5, 3.0 when the file was written." in lines
+
+
+def test_a_results_file_of_methods_reads_as_one_list_of_runs_and_renders_a_row_per_method(tmp_path):
+    runs = lambda *accuracies: [  # noqa: E731
+        {"seed": seed, "accuracy": a, "train_seconds": 200.0, "cpu_seconds": 300.0, "provenance": PROVENANCE}
+        for seed, a in enumerate(accuracies)
+    ]
+    content = {"title": "t", "methods": {"ssgan": {"runs": runs(0.95, 0.97)}, "supervised": {"runs": runs(0.8, 0.9)}}}
+    (tmp_path / "semi_supervised.json").write_text(json.dumps(content))
+    result = results_tables.load_all(tmp_path)["semi_supervised"]
+    assert [(run["method"], run["seed"]) for run in result.runs] == [("ssgan", 0), ("ssgan", 1), ("supervised", 0),
+                                                                       ("supervised", 1)]
+    lines = results_tables.render(result).splitlines()
+    assert "| `ssgan` | 96.0 ± 1.0 | 0, 1 | 95.0, 97.0 | 200, 200 | 300, 300 |  |" in lines
+    assert "| `supervised` | 85.0 ± 5.0 | 0, 1 | 80.0, 90.0 | 200, 200 | 300, 300 |  |" in lines
