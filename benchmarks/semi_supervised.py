@@ -21,7 +21,8 @@ digits, which none trains on. Methods:
   unlabelled digits reach the classifier through the consistency term alone
   (the generator still trains, unused);
 * ``supervised``: the same discriminator on the labelled digits alone, with
-  the same augmentation, optimizer, batch and number of steps;
+  the same augmentation, optimizer (and learning-rate schedule), batch and
+  number of steps;
 * ``linear_probe``: a softmax regression (``keras_gan.evaluation.probe``) on
   the features of a DCGAN discriminator trained without labels (the
   ``mnist-sample`` preset, seed 0, ``--probe-epochs`` epochs, or ``--probe-run``), and on raw pixels,
@@ -64,7 +65,7 @@ from keras_gan.models.semi_supervised import (  # noqa: E402
     random_affine,
     train_on_labels_alone,
 )
-from keras_gan.training import checkpoints  # noqa: E402
+from keras_gan.training import checkpoints, schedules  # noqa: E402
 
 # Loss weights (unsupervised, consistency) of the semi-supervised rows.
 GAN_METHODS = {
@@ -116,7 +117,9 @@ def supervised_run(config: TrainConfig, split) -> dict:
     wall, cpu = time.perf_counter(), time.process_time()
     curve = train_on_labels_alone(
         classifier, split, epochs=config.epochs, steps_per_epoch=steps, batch_size=config.batch_size,
-        optimizer=keras.optimizers.Adam(config.lr, beta_1=config.beta_1), augmentation=random_affine(),
+        optimizer=keras.optimizers.Adam(schedules.learning_rate(config.lr, config.lr_decay_start, config.epochs * steps),
+                                        beta_1=config.beta_1),
+        augmentation=random_affine(),
         diffaugment=config.diffaugment, seed=config.seed,
     )
     return {"accuracy": curve[-1], "curve": curve, "train_seconds": time.perf_counter() - wall,
