@@ -365,6 +365,7 @@ RENDERERS = {
     "semi_supervised": render_semi_supervised,
     "cyclegan_digits": render_cyclegan_digits,
     "small_data": render_small_data,
+    "small_data_no_r1": render_small_data,
 }
 
 
