@@ -37,14 +37,15 @@ def gpus() -> list[str] | None:
 
 
 def commit() -> str:
-    """``git rev-parse HEAD`` of this checkout, with ``+changes`` when tracked files differ from it."""
+    """``git rev-parse HEAD`` of this checkout, with ``+changes`` when the package or the benchmarks' code differ
+    from it (the result files that benchmarks write as they run are not code)."""
     def git(*args):
         return subprocess.run(["git", *args], cwd=REPOSITORY, capture_output=True, text=True, check=False)
 
     head = git("rev-parse", "HEAD")
     if head.returncode != 0:
         return "unknown (not a git checkout)"
-    dirty = git("diff", "--quiet", "HEAD", "--", "keras_gan", "benchmarks").returncode != 0
+    dirty = git("diff", "--quiet", "HEAD", "--", "keras_gan", "benchmarks", ":!benchmarks/results").returncode != 0
     return head.stdout.strip() + ("+changes" if dirty else "")
 
 
