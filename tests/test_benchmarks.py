@@ -344,3 +344,25 @@ def test_time_to_quality_trains_scores_and_records_the_curve(tmp_path):
     assert row["startup_seconds"] > 0 and row["cpu_seconds"] > 0
     assert row["provenance"]["command"].startswith("python benchmarks/time_to_quality.py --seeds 1")
     assert "FID" in result.stdout and "1 seeds" in result.stdout
+
+
+def test_the_commit_is_marked_changed_by_edited_code_but_not_by_result_files(tmp_path, monkeypatch):
+    import provenance
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    for path in ("keras_gan/gan.py", "benchmarks/bench.py", "benchmarks/results/bench.json"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("0\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "c")
+    monkeypatch.setattr(provenance, "REPOSITORY", tmp_path)
+    head = provenance.commit()
+    assert len(head) == 40
+    (tmp_path / "benchmarks/results/bench.json").write_text("1\n")
+    assert provenance.commit() == head
+    (tmp_path / "benchmarks/bench.py").write_text("1\n")
+    assert provenance.commit() == head + "+changes"
