@@ -157,12 +157,7 @@ def build_cgan(config: TrainConfig, sample_shape: tuple, *, num_classes=None, to
     the dataset's labels are loaded to count them.
     """
     _check_images(config, sample_shape)
-    if not num_classes:
-        from keras_gan.data import datasets
-
-        num_classes = datasets.load(config.dataset, image_shape=config.image_shape).num_classes
-    if not num_classes:
-        raise ValueError(f"model 'cgan' needs class labels; dataset {config.dataset!r} has none")
+    num_classes = _class_count(config, num_classes)
     generator = networks.conditional_generator(
         config.latent_dim, sample_shape, num_classes, base_filters=config.base_filters,
         seed_convs=config.seed_convs, upsample_kernel_size=config.upsample_kernel_size,
@@ -193,12 +188,7 @@ def build_ssgan(config: TrainConfig, sample_shape: tuple, *, num_classes=None, t
     ``num_classes`` the dataset's labels are loaded to count them.
     """
     _check_images(config, sample_shape)
-    if not num_classes:
-        from keras_gan.data import datasets
-
-        num_classes = datasets.load(config.dataset, image_shape=config.image_shape).num_classes
-    if not num_classes:
-        raise ValueError(f"model 'ssgan' needs class labels; dataset {config.dataset!r} has none")
+    num_classes = _class_count(config, num_classes)
     generator = networks.dcgan_generator(
         config.latent_dim, sample_shape, base_filters=config.base_filters, seed_convs=config.seed_convs,
         upsample_kernel_size=config.upsample_kernel_size,
@@ -250,6 +240,17 @@ def build_cyclegan(config: TrainConfig, sample_shape: tuple, *, num_classes=None
         raise ValueError("model 'cyclegan' keeps no moving average and makes no shared generator pass; "
                          "drop --ema and --share-generator-pass")
     return CycleGAN(*networks.cyclegan_networks(sample_shape, config.base_filters), d_steps=config.d_steps, seed=config.seed)
+
+
+def _class_count(config: TrainConfig, num_classes: int | None) -> int:
+    """``num_classes``, or the number the dataset's labels hold; ``ValueError`` when it has none."""
+    if not num_classes:
+        from keras_gan.data import datasets
+
+        num_classes = datasets.load(config.dataset, image_shape=config.image_shape).num_classes
+    if not num_classes:
+        raise ValueError(f"model {config.model!r} needs class labels; dataset {config.dataset!r} has none")
+    return num_classes
 
 
 def _check_images(config: TrainConfig, sample_shape: tuple) -> None:

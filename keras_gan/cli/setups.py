@@ -10,6 +10,7 @@ without pairs). Each returns a :class:`Prepared`.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import keras
@@ -127,7 +128,7 @@ def unpaired_domains(config: TrainConfig) -> Prepared:
     if gan.pool_size and config.batch_size > gan.pool_size:
         raise ValueError(f"batch_size {config.batch_size} exceeds the CycleGAN's history buffer of {gan.pool_size} images")
     pipeline = unpaired_data.unpaired_dataset(train.a, train.b, config.batch_size, seed=config.seed)
-    reverse = _SaveGenerator(gan.generator_ba, Path(config.out) / GENERATOR_FILES["BtoA"])
+    reverse = _SaveAtEnd(lambda: gan.generator_ba, Path(config.out) / GENERATOR_FILES["BtoA"])
     if config.dataset in catalog.DATASETS:
         test = unpaired_data.load_unpaired(config.dataset, "test", config.image_shape)
         scores = _held_out_scores(config, test.a, test.b, test.a, "identity")
@@ -152,7 +153,7 @@ def semi_supervised(config: TrainConfig) -> Prepared:
     gan = build_gan(config, split.x_unlabelled.shape[1:], total_steps=config.epochs * steps,
                     num_classes=split.num_classes)
     pipeline = labelled_data.make_semi_supervised_dataset(split, config.batch_size, seed=config.seed)
-    classifier = _SaveClassifier(gan, Path(config.out) / CLASSIFIER_FILE)
+    classifier = _SaveAtEnd(gan.classifier, Path(config.out) / CLASSIFIER_FILE)
     accuracy = HeldOutAccuracy(split.x_test, split.y_test)
     return Prepared(gan, pipeline, steps, "image", None, callbacks=[accuracy, classifier])
 
@@ -161,26 +162,15 @@ def semi_supervised(config: TrainConfig) -> Prepared:
 CLASSIFIER_FILE = "classifier.keras"
 
 
-class _SaveClassifier(keras.callbacks.Callback):
-    """Writes ``gan.classifier()`` to ``path`` when training ends."""
+class _SaveAtEnd(keras.callbacks.Callback):
+    """Writes the model ``model()`` returns to ``path`` when training ends."""
 
-    def __init__(self, gan, path: Path):
+    def __init__(self, model: Callable[[], keras.Model], path: Path):
         super().__init__()
-        self.gan, self.path = gan, path
+        self.model_to_save, self.path = model, path
 
     def on_train_end(self, logs=None):
-        callbacks.save_generator(self.gan.classifier(), self.path)
-
-
-class _SaveGenerator(keras.callbacks.Callback):
-    """Writes ``generator`` to ``path`` when training ends."""
-
-    def __init__(self, generator: keras.Model, path: Path):
-        super().__init__()
-        self.generator, self.path = generator, path
-
-    def on_train_end(self, logs=None):
-        callbacks.save_generator(self.generator, self.path)
+        callbacks.save_generator(self.model_to_save(), self.path)
 
 
 def _held_out_scores(config, sources, targets, baseline, name) -> HeldOutScores:
