@@ -25,7 +25,6 @@ wall clock.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -141,8 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             "goal_met_on_every_seed": met,
             "runs": runs,
         }
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
+        provenance.write_json(args.json, report)
         print(f"wrote {args.json}")
     return 0
 

@@ -8,6 +8,7 @@ that produced it.
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import platform
 import subprocess
@@ -65,3 +66,9 @@ def record(script: str, argv: list[str]) -> dict:
         "load_average": list(os.getloadavg()),
         "python": sys.version.split()[0],
     }
+
+
+def write_json(path: Path, report) -> None:
+    """Writes ``report`` to ``path`` as indented JSON, making its folder if needed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1) + "\n")

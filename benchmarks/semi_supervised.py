@@ -218,7 +218,7 @@ def write_results(path: Path, results: dict) -> None:
                 if run["seed"] not in {new["seed"] for new in runs}]
         merged = sorted(kept + runs, key=lambda run: run["seed"])
         report["methods"][method] = {**summary(merged), "runs": merged}
-    path.write_text(json.dumps(report, indent=1) + "\n")
+    provenance.write_json(path, report)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ the load average go with it, since other work on the machine slows the clock.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -210,8 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             "summary": summary,
             "runs": runs,
         }
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
+        provenance.write_json(args.json, report)
         print(f"wrote {args.json}")
     return 0
 

@@ -37,6 +37,7 @@ import dataclasses
 import json
 import math
 import re
+import statistics
 import sys
 from pathlib import Path
 
@@ -343,24 +344,18 @@ def render_throughput(result: Result) -> list[str]:
     rows = []
     for run in result.runs:
         rates = run["images_per_second"]
-        ours = statistics_median(rates["keras_gan"])
+        ours = statistics.median(rates["keras_gan"])
         for method, values in rates.items():
-            median = statistics_median(values)
+            median = statistics.median(values)
             rows.append([run["description"], method, run["settings"].get(method, ""), f"{median:,.0f}",
                          f"{min(values):,.0f}-{max(values):,.0f}", f"{ours / median:.2f}"])
         share = run.get("keras_gan_share_of_matmul")
         if share:
             rows.append([run["description"], "matrix product", f"{run['flops_per_step'] / 1e9:.3f} GFLOP per step",
-                         "", "", f"keras_gan's step reaches {100 * statistics_median(share):.1f}% of its FLOP/s"])
+                         "", "", f"keras_gan's step reaches {100 * statistics.median(share):.1f}% of its FLOP/s"])
     header = ["case", "method", "settings", "images/s (median)", "range over the rounds", "keras_gan's default / this"]
     return (_heading(result) + table(header, rows) + ["", f"On {machine(result.runs[0]['provenance'])}.", "",
                                                       "Commands:", ""] + commands(result.runs))
-
-
-def statistics_median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def render_generic(result: Result) -> list[str]:

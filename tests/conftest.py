@@ -1,10 +1,14 @@
-"""Shared test set-up: a clean Keras session per test, and helpers to watch weights change.
+"""Shared test set-up: a clean Keras session per test, helpers to watch weights change, and a loader
+for the benchmark scripts.
 
 The helpers are plain functions: ``from conftest import changed, snapshot``
 (pytest puts this folder on ``sys.path``).
 """
 
+import importlib.util
 import os
+import sys
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -34,3 +38,16 @@ def changed(before, variables) -> list:
 def ids(variables) -> list:
     """The variables' identities, sorted: two lists of the same variable objects compare equal."""
     return sorted(id(v) for v in variables)
+
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def load_benchmark_script(name: str, module_name: str | None = None):
+    """Imports ``benchmarks/<name>.py`` as a module, with its shared helpers (provenance.py) importable."""
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location(module_name or name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

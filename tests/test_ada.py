@@ -13,6 +13,8 @@ from keras_gan.cli.config import TrainConfig
 from keras_gan.models.gan import GAN
 from keras_gan.training import ada, augment
 
+from conftest import load_benchmark_script
+
 
 def numpy(x):
     return keras.ops.convert_to_numpy(x)
@@ -446,16 +448,7 @@ def test_a_run_logs_p_every_epoch_plots_it_and_resumes_with_it(tmp_path):
 
 
 def load_small_data_benchmark():
-    import importlib.util
-    import sys
-    from pathlib import Path
-
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "small_data.py"
-    sys.path.insert(0, str(script.parent))  # its helper, provenance.py, sits beside it
-    spec = importlib.util.spec_from_file_location("small_data", script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark_script("small_data")
 
 
 @pytest.mark.slow

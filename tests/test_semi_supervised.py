@@ -1,12 +1,10 @@
 """The semi-supervised GAN: its data split, its loss terms, which weights each phase moves, its classifier."""
 
 import csv
-import importlib.util
 import json
 import math
 import subprocess
 import sys
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -26,7 +24,7 @@ from keras_gan.models.semi_supervised import (
     supervised_loss,
     train_on_labels_alone,
 )
-from conftest import changed, ids, snapshot
+from conftest import changed, ids, load_benchmark_script, snapshot
 
 LATENT = 8
 SHAPE = (28, 28, 1)
@@ -459,12 +457,7 @@ def test_the_labels_alone_baseline_trains_the_classifier_and_scores_every_epoch(
 
 
 def load_benchmark():
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "semi_supervised.py"
-    sys.path.insert(0, str(script.parent))  # its provenance helper sits beside it
-    spec = importlib.util.spec_from_file_location("semi_supervised_benchmark", script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark_script("semi_supervised", "semi_supervised_benchmark")
 
 
 @pytest.mark.slow
