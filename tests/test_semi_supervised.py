@@ -350,13 +350,49 @@ def test_the_classifier_is_a_standalone_softmax_copy(tmp_path):
     np.testing.assert_allclose(np.asarray(classifier(x)), probabilities, rtol=1e-6)
 
 
+def test_the_classifier_average_follows_each_discriminator_update_by_hand():
+    gan = tiny_ssgan(classifier_ema=0.75)
+    gan.compile()
+    start = gan.discriminator.get_weights()
+    for average, weight in zip(gan.classifier_average.get_weights(), start):
+        np.testing.assert_array_equal(average, weight)  # it starts from the discriminator
+    real, context = batch()
+
+    gan.discriminator_step(real, context)
+
+    updated = gan.discriminator.get_weights()
+    for average, before, after in zip(gan.classifier_average.get_weights(), start, updated):
+        np.testing.assert_allclose(average, 0.75 * before + 0.25 * after, rtol=1e-5, atol=1e-7)
+    averaged = gan.classifier_average.get_weights()
+    gan.generator_step(real, context)  # the generator's phase leaves it alone
+    for now, then in zip(gan.classifier_average.get_weights(), averaged):
+        np.testing.assert_array_equal(now, then)
+    assert not gan.classifier_average.trainable_weights
+
+
+def test_with_an_average_the_model_classifies_with_the_average():
+    gan = tiny_ssgan(classifier_ema=0.9)
+    gan.compile()
+    dense = gan.classifier_average.get_layer("logits")
+    kernel, bias = dense.get_weights()
+    bias[3] = 100.0  # the average says "3" whatever the input; the discriminator does not
+    dense.set_weights([kernel, bias])
+    x = np.random.default_rng(3).uniform(-1, 1, (6, *SHAPE)).astype("float32")
+
+    assert list(gan.classify(x)) == [3] * 6
+    assert gan.accuracy(x, [3] * 6) == 1.0
+    assert list(np.asarray(gan.classifier()(x)).argmax(-1)) == [3] * 6
+    assert list(np.asarray(gan.discriminator(x)).argmax(-1)) != [3] * 6
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [({"generator_loss": "hinge"}, "generator_loss must be one of feature_matching, non_saturating"),
      ({"pack": 2}, "does not support packing"),
      ({"supervised_weight": -1.0}, "supervised_weight must be a non-negative number"),
      ({"consistency_weight": 1.0}, "consistency_weight needs an augmentation"),
-     ({"feature_layer": "nowhere"}, "has no layer 'nowhere'")],
+     ({"feature_layer": "nowhere"}, "has no layer 'nowhere'"),
+     ({"classifier_ema": 1.0}, r"classifier_ema must be a decay in \(0, 1\)")],
 )
 def test_bad_options_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -497,7 +533,8 @@ def test_the_linear_probe_row_trains_its_dcgan_for_the_epochs_asked_and_scores_e
 
 def test_a_saved_ssgan_loads_with_plain_keras_and_continues_as_if_never_stopped(tmp_path):
     data = tf.data.Dataset.from_tensors(batch()).repeat()
-    gan = tiny_ssgan(augmentation=random_affine(), consistency_weight=0.5, unsupervised_weight=0.5)
+    gan = tiny_ssgan(augmentation=random_affine(), consistency_weight=0.5, unsupervised_weight=0.5,
+                     classifier_ema=0.9)
     gan.compile(d_optimizer="adam", g_optimizer="adam")
     gan.fit(data, steps_per_epoch=2, epochs=1, verbose=0)
     gan.save(tmp_path / "ssgan.keras")
@@ -507,8 +544,13 @@ def test_a_saved_ssgan_loads_with_plain_keras_and_continues_as_if_never_stopped(
     assert type(loaded) is SemiSupervisedGAN
     assert (loaded.consistency_weight, loaded.unsupervised_weight, loaded.generator_loss_name) == (
         0.5, 0.5, "feature_matching")
+    assert loaded.classifier_ema == 0.9
+    for restored, saved in zip(loaded.classifier_average.get_weights(), gan.classifier_average.get_weights()):
+        np.testing.assert_array_equal(restored, saved)
     assert loaded.augmentation.name == "random_affine"
     gan.fit(data, steps_per_epoch=2, epochs=1, verbose=0)
     loaded.fit(data, steps_per_epoch=2, epochs=1, verbose=0)
     for continued, uninterrupted in zip(loaded.discriminator.get_weights(), gan.discriminator.get_weights()):
+        np.testing.assert_allclose(continued, uninterrupted, rtol=1e-5, atol=1e-6)
+    for continued, uninterrupted in zip(loaded.classifier_average.get_weights(), gan.classifier_average.get_weights()):
         np.testing.assert_allclose(continued, uninterrupted, rtol=1e-5, atol=1e-6)

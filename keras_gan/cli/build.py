@@ -178,6 +178,7 @@ def build_cgan(config: TrainConfig, sample_shape: tuple, *, num_classes=None, to
 # and the consistency term (benchmarks/semi_supervised.py measures what each term adds).
 SSGAN_UNSUPERVISED_WEIGHT = 0.5
 SSGAN_CONSISTENCY_WEIGHT = 1.0
+SSGAN_CLASSIFIER_EMA = 0.99
 
 
 def build_ssgan(config: TrainConfig, sample_shape: tuple, *, num_classes=None, total_steps=None) -> SemiSupervisedGAN:
@@ -196,7 +197,8 @@ def build_ssgan(config: TrainConfig, sample_shape: tuple, *, num_classes=None, t
     discriminator = networks.classifier_discriminator(sample_shape, num_classes, base_filters=config.base_filters)
     return SemiSupervisedGAN(
         generator, discriminator, unsupervised_weight=SSGAN_UNSUPERVISED_WEIGHT, augmentation=random_affine(),
-        consistency_weight=SSGAN_CONSISTENCY_WEIGHT, diffaugment=config.diffaugment, **step_options(config),
+        consistency_weight=SSGAN_CONSISTENCY_WEIGHT, classifier_ema=SSGAN_CLASSIFIER_EMA,
+        diffaugment=config.diffaugment, **step_options(config),
     )
 
 

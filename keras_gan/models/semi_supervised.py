@@ -27,6 +27,14 @@ And the generator, by default, matches the mean of an intermediate layer
 Salimans et al. section 3.1), ``mean_j (E f(x)_j - E f(G(z))_j)^2``; the
 non-saturating loss on ``logsumexp l(G(z))`` is the alternative.
 
+The classifier's accuracy moves by a point or two from one epoch to the next
+while the two networks play. With ``classifier_ema`` the model also keeps an
+exponential moving average of the discriminator's weights (Polyak averaging,
+as the generator's ``ema``; Tarvainen & Valpola 2017 use it for the same
+purpose), updated after every discriminator update, and classifies with it:
+``classify``, ``accuracy`` and ``classifier`` use the average, training uses
+the discriminator itself.
+
 Both phases follow ``GAN``: the discriminator is frozen inside ``combined``,
 which maps ``z`` to the frozen discriminator's logits and features on
 ``G(z)``, so the generator phase updates the generator's weights only.
@@ -152,6 +160,10 @@ class SemiSupervisedGAN(GAN):
             DiffAugment, which every discriminator input gets.
         consistency_weight: weight of the consistency term; needs an
             ``augmentation``. 0 (the default) is Salimans et al.'s loss.
+        classifier_ema: decay of a moving average of the discriminator's
+            weights (e.g. 0.99), held by ``classifier_average``, with which
+            the model classifies; None (the default) classifies with the
+            discriminator itself.
         **kwargs: the ``GAN`` options (``seed``, ``diffaugment``, ``ema``,
             ...); packing is not supported, since packed inputs have no
             single class.
@@ -176,6 +188,7 @@ class SemiSupervisedGAN(GAN):
         unsupervised_weight: float = 1.0,
         augmentation: keras.layers.Layer | None = None,
         consistency_weight: float = 0.0,
+        classifier_ema: float | None = None,
         name: str = "semi_supervised_gan",
         **kwargs,
     ):
@@ -186,6 +199,10 @@ class SemiSupervisedGAN(GAN):
         weights = {option: checks.number(option, value, zero=True) for option, value in weights.items()}
         if weights["consistency_weight"] and augmentation is None:
             raise ValueError("consistency_weight needs an augmentation to make the second view, e.g. random_affine()")
+        if classifier_ema is not None and (
+            isinstance(classifier_ema, bool) or not isinstance(classifier_ema, (int, float)) or not 0 < classifier_ema < 1
+        ):
+            raise ValueError(f"classifier_ema must be a decay in (0, 1), e.g. 0.99, or None; got {classifier_ema!r}")
         if kwargs.get("pack", 1) != 1:
             raise ValueError(
                 "SemiSupervisedGAN does not support packing: a packed input has no single class; "
@@ -199,6 +216,13 @@ class SemiSupervisedGAN(GAN):
         self.unsupervised_weight = weights["unsupervised_weight"]
         self.consistency_weight = weights["consistency_weight"]
         self.augmentation = augmentation
+        self.classifier_ema = None if classifier_ema is None else float(classifier_ema)
+        self.classifier_average = None
+        if classifier_ema is not None:  # a frozen copy that starts from the discriminator's weights
+            with freezing.trainable(self.discriminator, self._discriminator_flags):
+                self.classifier_average = keras.models.clone_model(self.discriminator)
+            self.classifier_average.set_weights(self.discriminator.get_weights())
+            self.classifier_average.trainable = False
         self.supervised_tracker = keras.metrics.Mean(name="d_supervised")
         self.labelled_accuracy_tracker = keras.metrics.Mean(name="labelled_accuracy")
         self.consistency_tracker = keras.metrics.Mean(name="d_consistency")
@@ -289,6 +313,14 @@ class SemiSupervisedGAN(GAN):
             loss = loss + self.consistency_weight * consistency
         return loss, real_verdict, fake_verdict
 
+    def discriminator_step(self, real, context, fake=None):
+        """``GAN.discriminator_step``, then ``average = ema * average + (1 - ema) * weight`` when averaging."""
+        super().discriminator_step(real, context, fake=fake)
+        if self.classifier_average is not None:
+            decay = self.classifier_ema
+            for shadow, weight in zip(self.classifier_average.weights, self.discriminator.weights):
+                shadow.assign(decay * shadow + (1.0 - decay) * weight)
+
     def combined_outputs(self, fake, context, training=None):
         """The frozen discriminator's ``[class logits, features]`` on generated ``fake``."""
         return self.features_and_logits(self.apply_input_layers(fake, training), training=training)
@@ -304,16 +336,21 @@ class SemiSupervisedGAN(GAN):
 
     # ------------------------------------------------------------------ classifying
 
+    @property
+    def classifying_network(self) -> keras.Model:
+        """What classifies: the moving average of the discriminator when ``classifier_ema`` is set, else itself."""
+        return self.discriminator if self.classifier_average is None else self.classifier_average
+
     def classify(self, x, batch_size: int = 256) -> np.ndarray:
         """The most likely class of each example of ``x`` (inference mode)."""
-        return predict_in_batches(self.discriminator, x, batch_size).argmax(axis=-1)
+        return predict_in_batches(self.classifying_network, x, batch_size).argmax(axis=-1)
 
     def accuracy(self, x, y, batch_size: int = 256) -> float:
         """The fraction of ``x`` the discriminator classifies as ``y``."""
         return float(np.mean(self.classify(x, batch_size) == np.asarray(y).reshape(-1)))
 
     def classifier(self) -> keras.Model:
-        """A standalone copy of the discriminator ending in a softmax: ``x -> p(class | x)``.
+        """A standalone copy of the classifying network ending in a softmax: ``x -> p(class | x)``.
 
         Made of built-in Keras layers only, so ``keras.models.load_model``
         opens it saved without keras_gan; it trains on its own (unfrozen)
@@ -322,7 +359,7 @@ class SemiSupervisedGAN(GAN):
         """
         with freezing.trainable(self.discriminator, self._discriminator_flags):  # its layers' own flags
             copy = keras.models.clone_model(self.discriminator)
-        copy.set_weights(self.discriminator.get_weights())
+        copy.set_weights(self.classifying_network.get_weights())
         probabilities = keras.layers.Softmax(name="probabilities")(copy.outputs[0])
         inputs = copy.inputs[0] if len(copy.inputs) == 1 else copy.inputs
         return keras.Model(inputs, probabilities, name="classifier")
@@ -335,6 +372,7 @@ class SemiSupervisedGAN(GAN):
             supervised_weight=self.supervised_weight,
             unsupervised_weight=self.unsupervised_weight,
             consistency_weight=self.consistency_weight,
+            classifier_ema=self.classifier_ema,
             augmentation=None if self.augmentation is None else keras.saving.serialize_keras_object(self.augmentation),
         )
         return config
