@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--base-filters", type=int, default=16)
     parser.add_argument("--blocks", type=int, default=3, help="residual blocks of each generator")
     parser.add_argument("--downsamplings", type=int, default=None, help="stride-2 layers of each discriminator")
+    parser.add_argument("--cycle-weight", type=float, default=10.0, help="weight of the cycle-consistency terms")
+    parser.add_argument("--identity-weight", type=float, default=5.0, help="weight of the identity terms")
     parser.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate of all four networks")
     parser.add_argument("--decay-start", type=float, default=0.5, help="fraction of the steps after which the rate decays to 0")
     parser.add_argument("--steps-per-execution", type=int, default=25)
@@ -72,7 +74,7 @@ def run_seed(args, seed: int, held_out, classifier) -> dict:
     keras.utils.set_random_seed(seed)
     train = unpaired.mnist_domains("train")
     networks = cyclegan_networks(train.a.shape[1:], args.base_filters, num_blocks=args.blocks, downsamplings=args.downsamplings)
-    gan = CycleGAN(*networks, seed=seed)
+    gan = CycleGAN(*networks, cycle_weight=args.cycle_weight, identity_weight=args.identity_weight, seed=seed)
     rates = [schedules.learning_rate(args.lr, args.decay_start, args.steps) for _ in range(2)]
     gan.compile(
         d_optimizer=keras.optimizers.Adam(rates[0], beta_1=0.5),
