@@ -38,6 +38,7 @@ import provenance  # noqa: E402
 import keras  # noqa: E402
 
 from keras_gan import visualization  # noqa: E402
+from keras_gan.cli.config import TrainConfig  # noqa: E402
 from keras_gan.data import unpaired  # noqa: E402
 from keras_gan.evaluation.classifier import load_mnist_classifier  # noqa: E402
 from keras_gan.models.cyclegan import CycleGAN, known_translation_scores  # noqa: E402
@@ -45,6 +46,8 @@ from keras_gan.models.paired import comparison_rows  # noqa: E402
 from keras_gan.networks import cyclegan_networks  # noqa: E402
 from keras_gan.training import schedules  # noqa: E402
 
+# What ``python -m keras_gan.train --dataset mnist-inverted`` trains with.
+DEMO = TrainConfig.for_dataset("mnist-inverted")
 PSNR_GAIN_GOAL = 6.0
 CLASS_KEPT_GOAL = 0.95
 MINUTES_GOAL = 10.0
@@ -58,8 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--base-filters", type=int, default=16)
     parser.add_argument("--blocks", type=int, default=3, help="residual blocks of each generator")
     parser.add_argument("--downsamplings", type=int, default=None, help="stride-2 layers of each discriminator")
-    parser.add_argument("--cycle-weight", type=float, default=10.0, help="weight of the cycle-consistency terms")
-    parser.add_argument("--identity-weight", type=float, default=5.0, help="weight of the identity terms")
+    parser.add_argument("--cycle-weight", type=float, default=DEMO.cycle_weight, help="weight of the cycle-consistency terms")
+    parser.add_argument("--identity-weight", type=float, default=DEMO.identity_weight,
+                        help="weight of the identity terms (default: the demo preset's, 0)")
     parser.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate of all four networks")
     parser.add_argument("--decay-start", type=float, default=0.5, help="fraction of the steps after which the rate decays to 0")
     parser.add_argument("--steps-per-execution", type=int, default=25)

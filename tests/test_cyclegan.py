@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import os
 import subprocess
@@ -435,6 +436,26 @@ def test_the_command_line_trains_on_the_digits_demo_unless_given_a_folder():
 
     config = TrainConfig(model="cyclegan")
     assert (config.dataset, config.loss, config.lr_decay_start) == ("mnist-inverted", "least_squares", 0.5)
+    assert (config.cycle_weight, config.identity_weight) == (10.0, 0.0)  # the demo drops the identity term
+
+
+def test_the_loss_weights_reach_the_model_from_the_command_line_and_a_folder_keeps_the_papers(tmp_path):
+    from keras_gan.cli import build, parsers
+    from keras_gan.cli.config import TrainConfig
+
+    root = tmp_path / "photos"
+    for name in ("trainA", "trainB"):
+        write_images(root / name, 2, value=255)
+    folder = TrainConfig(model="cyclegan", dataset=str(root))
+    assert (folder.cycle_weight, folder.identity_weight) == (10.0, 5.0)  # 0.5 x 10, as Zhu et al.
+    args = parsers.train_parser().parse_args(["--model", "cyclegan", "--cycle-weight", "4", "--identity-weight", "1.5"])
+    config = TrainConfig(**vars(args))
+    gan = build.build_cyclegan(dataclasses.replace(config, base_filters=2), (32, 32, 1))
+    assert (gan.cycle_weight, gan.identity_weight) == (4.0, 1.5)
+    with pytest.raises(ValueError, match="identity_weight is an option of model 'cyclegan', not of model 'dcgan'"):
+        TrainConfig(model="dcgan", identity_weight=1.0)
+    with pytest.raises(ValueError, match="cycle_weight must be a non-negative number"):
+        TrainConfig(model="cyclegan", cycle_weight=-1.0).validate()
     with pytest.raises(ValueError, match="model 'dcgan' needs images; dataset 'mnist-inverted' holds unpaired"):
         TrainConfig(dataset="mnist-inverted", model="dcgan").validate()
 

@@ -241,7 +241,8 @@ def build_cyclegan(config: TrainConfig, sample_shape: tuple, *, num_classes=None
     if config.ema is not None or config.share_generator_pass:
         raise ValueError("model 'cyclegan' keeps no moving average and makes no shared generator pass; "
                          "drop --ema and --share-generator-pass")
-    return CycleGAN(*networks.cyclegan_networks(sample_shape, config.base_filters), d_steps=config.d_steps, seed=config.seed)
+    return CycleGAN(*networks.cyclegan_networks(sample_shape, config.base_filters), d_steps=config.d_steps,
+                    cycle_weight=config.cycle_weight, identity_weight=config.identity_weight, seed=config.seed)
 
 
 def _class_count(config: TrainConfig, num_classes: int | None) -> int:

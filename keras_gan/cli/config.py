@@ -139,6 +139,12 @@ class TrainConfig:
             label: ``"projection"`` (Miyato & Koyama 2018) or ``"concat"``
             (one-hot label channels); see ``keras_gan.networks.conditional``.
         l1_weight: pix2pix's lambda, the weight of the L1 term (100).
+        cycle_weight: CycleGAN's weight of each cycle-consistency term (10).
+        identity_weight: CycleGAN's weight of each identity term, G(b)
+            against b and F(a) against a (the paper's 0.5 x 10). The
+            ``mnist-inverted`` demo sets 0: its transform inverts the
+            colours, and with the identity term two of three seeds turned
+            digits into other digits (docs/results.md).
         direction: which side of a pair folder is the source for pix2pix,
             ``"AtoB"`` or ``"BtoA"``.
         scale: SRGAN's upsampling factor, 2, 4 or 8; the training images'
@@ -223,6 +229,8 @@ class TrainConfig:
     fourier_scale: float = setting(2.0)
     conditioning: str = setting("projection")
     l1_weight: float = setting(100.0)
+    cycle_weight: float = setting(10.0)
+    identity_weight: float = setting(5.0)
     direction: str = setting("AtoB")
     scale: int = setting(4)
     vgg_weight: float = setting(0.0)

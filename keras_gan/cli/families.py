@@ -197,6 +197,7 @@ FAMILIES: dict[str, Family] = {
         build="keras_gan.cli.build:build_cyclegan",
         setup="keras_gan.cli.setups:unpaired_domains",
         gan_class="keras_gan.models.cyclegan:CycleGAN",
+        settings=("cycle_weight", "identity_weight"),
         # The paper's: least squares, batch 1, 200 epochs with the rate decaying over the second 100.
         preset={"epochs": 200, "batch_size": 1, "base_filters": 64, "loss": "least_squares", "lr_decay_start": 0.5},
     ),

@@ -152,6 +152,10 @@ def _add_network_flags(group) -> None:
     add("--fourier-scale", metavar="S", type=float,
         help="mlp: spread of those features' frequencies" + _default("fourier_scale"))
     add("--l1-weight", metavar="LAMBDA", type=float, help="pix2pix: weight of the L1 term" + _default("l1_weight"))
+    add("--cycle-weight", metavar="W", type=float,
+        help="cyclegan: weight of each cycle-consistency term" + _default("cycle_weight"))
+    add("--identity-weight", metavar="W", type=float,
+        help="cyclegan: weight of each identity term (the mnist-inverted demo: 0)" + _default("identity_weight"))
     add("--direction", choices=catalog.DIRECTIONS,
         help="pix2pix: which half of a pair folder is the source" + _default("direction"))
     add("--scale", type=int, choices=SCALES, help="srgan: upsampling factor" + _default("scale"))
@@ -233,6 +237,10 @@ def generate_parser() -> argparse.ArgumentParser:
         "--interpolate; with --input also a folder, one PNG per input (default: samples.png)")
     add("--label", type=int, help="class to draw, for a conditional generator (default: one row per class)")
     add("--input", metavar="PATH", help="image or folder to translate, for an image-to-image generator (pix2pix, srgan)")
+    add("--cycle-weight", metavar="W", type=float,
+        help="cyclegan: weight of each cycle-consistency term" + _default("cycle_weight"))
+    add("--identity-weight", metavar="W", type=float,
+        help="cyclegan: weight of each identity term (the mnist-inverted demo: 0)" + _default("identity_weight"))
     add("--direction", choices=catalog.DIRECTIONS,
         help="cyclegan: translate --input with the run directory's A->B generator (generator.keras) or its B->A one "
         "(generator_BtoA.keras)")

@@ -42,6 +42,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "mnist-masked": {"model": "pix2pix", "epochs": 10, "batch_size": 32, "base_filters": 16, "image_shape": (32, 32, 1)},
     "mnist-inverted": {
         "model": "cyclegan", "epochs": 5, "batch_size": 16, "base_filters": 16, "loss": "least_squares",
+        "identity_weight": 0.0,
         "lr_decay_start": 0.5, "steps_per_execution": 25,
     },
 }

@@ -117,7 +117,7 @@ def _check_network_options(config) -> None:
         raise ValueError(
             f"unknown conditioning {config.conditioning!r}; valid: {', '.join(networks.conditional.CONDITIONINGS)}"
         )
-    for name in ("l1_weight", "vgg_weight"):
+    for name in ("l1_weight", "vgg_weight", "cycle_weight", "identity_weight"):
         checks.number(name, getattr(config, name), zero=True)
     checks.integer("labels", config.labels, 1)
     if config.direction not in catalog.DIRECTIONS:
