@@ -305,10 +305,6 @@ def config_from_args(args) -> TrainConfig:
     return config
 
 
-def _print_warning(message, category, filename, lineno, file=None, line=None):
-    print(f"warning: {message}", file=sys.stderr)
-
-
 # The command's parser (keras_gan.cli.parsers builds it without TensorFlow).
 build_parser = parsers.train_parser
 
