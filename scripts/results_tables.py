@@ -384,6 +384,7 @@ RENDERERS = {
     "help_time": render_help_time,
     "semi_supervised": render_semi_supervised,
     "cyclegan_digits": render_cyclegan_digits,
+    "cyclegan_digits_identity": render_cyclegan_digits,
     "small_data": render_small_data,
     "small_data_no_r1": render_small_data,
     "throughput": render_throughput,
