@@ -232,14 +232,19 @@ def render_mode_collapse(result: Result) -> list[str]:
             if not figures:
                 continue
             cells = []
-            for key, scale, digits in (("modes", 1, 1), ("high_quality", 100, 1), ("reverse_kl", 1, 3)):
+            for key, scale, digits in (("modes", 1, 1), ("high_quality", 100, 1), ("reverse_kl", 1, 3),
+                                       ("relative_spread", 1, 2)):
+                if not all(key in f for f in figures):  # rows measured before the spread existed
+                    cells.append("")
+                    continue
                 mean, error = mean_and_error([f[key] * scale for f in figures])
                 cells.append(f"{mean:.{digits}f} ± {error:.{digits}f}")
             seconds = [run["wall_seconds"] for run in runs] if view is None else []
             time = f"{mean_and_error(seconds)[0]:,.0f} (max {max(seconds):,.0f})" if seconds else ""
             provenance = runs[0]["provenance"]
             rows.append([dataset, variant, what, str(len(figures)), *cells, time, commit(provenance), machine(provenance)])
-    lines = table(["data", "setting", "samples", "seeds", "modes", "% high quality", "reverse KL", "wall seconds a run",
+    lines = table(["data", "setting", "samples", "seeds", "modes", "% high quality", "reverse KL",
+                   "within-mode spread", "wall seconds a run",
                    "commit", "machine"], rows)
     return lines + ["", "Commands:", ""] + commands(result.runs)
 
@@ -381,6 +386,7 @@ RENDERERS = {
     "mnist_sample_default": render_default_run,
     "presets_history": render_presets_history,
     "mode_collapse": render_mode_collapse,
+    "mode_spread": render_mode_collapse,
     "help_time": render_help_time,
     "semi_supervised": render_semi_supervised,
     "cyclegan_digits": render_cyclegan_digits,
