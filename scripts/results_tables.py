@@ -393,6 +393,7 @@ RENDERERS = {
     "cyclegan_digits_identity": render_cyclegan_digits,
     "small_data": render_small_data,
     "small_data_no_r1": render_small_data,
+    "small_data_strong_d": render_small_data,
     "throughput": render_throughput,
 }
 
