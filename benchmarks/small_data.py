@@ -198,8 +198,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"goal (ADA's mean FID below no augmentation's): {'met' if met else 'not met'}")
     if args.json is not None:
         settings = {key: (str(value) if isinstance(value, Path) else value) for key, value in vars(args).items()}
+        defaults = vars(build_parser().parse_args([]))
+        changed = [f"{key.replace('_', ' ')} {value:g}" for key, value in vars(args).items()
+                   if key not in ("settings", "seeds", "json", "train_size") and value != defaults[key]]
         report = {
-            "title": f"Small-data training: {args.train_size} digits with no augmentation, DiffAugment and ADA",
+            "title": f"Small-data training: {args.train_size} digits with no augmentation, DiffAugment and ADA"
+                     + (f" ({', '.join(changed)})" if changed else ""),
             "description": DESCRIPTION,
             "provenance": record,
             "settings": {key: value for key, value in settings.items() if key != "json"},
