@@ -456,6 +456,8 @@ def test_the_loss_weights_reach_the_model_from_the_command_line_and_a_folder_kee
         TrainConfig(model="dcgan", identity_weight=1.0)
     with pytest.raises(ValueError, match="cycle_weight must be a non-negative number"):
         TrainConfig(model="cyclegan", cycle_weight=-1.0).validate()
+    with pytest.raises(SystemExit):  # a training setting: translating with a saved generator takes no weights
+        parsers.generate_parser().parse_args(["runs/x", "--identity-weight", "1"])
     with pytest.raises(ValueError, match="model 'dcgan' needs images; dataset 'mnist-inverted' holds unpaired"):
         TrainConfig(dataset="mnist-inverted", model="dcgan").validate()
 

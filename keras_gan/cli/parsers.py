@@ -237,10 +237,6 @@ def generate_parser() -> argparse.ArgumentParser:
         "--interpolate; with --input also a folder, one PNG per input (default: samples.png)")
     add("--label", type=int, help="class to draw, for a conditional generator (default: one row per class)")
     add("--input", metavar="PATH", help="image or folder to translate, for an image-to-image generator (pix2pix, srgan)")
-    add("--cycle-weight", metavar="W", type=float,
-        help="cyclegan: weight of each cycle-consistency term" + _default("cycle_weight"))
-    add("--identity-weight", metavar="W", type=float,
-        help="cyclegan: weight of each identity term (the mnist-inverted demo: 0)" + _default("identity_weight"))
     add("--direction", choices=catalog.DIRECTIONS,
         help="cyclegan: translate --input with the run directory's A->B generator (generator.keras) or its B->A one "
         "(generator_BtoA.keras)")
