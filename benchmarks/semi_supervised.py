@@ -64,10 +64,10 @@ from keras_gan.evaluation import probe  # noqa: E402
 from keras_gan.models.semi_supervised import (  # noqa: E402
     HeldOutAccuracy,
     SemiSupervisedGAN,
+    classification_accuracy,
     random_affine,
     train_on_labels_alone,
 )
-from keras_gan.models.gan import predict_in_batches  # noqa: E402
 from keras_gan.training import checkpoints, schedules  # noqa: E402
 
 # Loss weights (unsupervised, consistency) of the semi-supervised rows.
@@ -112,8 +112,7 @@ def semi_supervised_run(config: TrainConfig, split, unsupervised_weight: float, 
     run = {"accuracy": accuracy.accuracy, "curve": history.history["test_accuracy"], "train_seconds": wall,
            "cpu_seconds": cpu, "classifier_ema": classifier_ema}
     if classifier_ema is not None:  # what the discriminator itself scores, without the average
-        predicted = predict_in_batches(gan.discriminator, split.x_test, 256).argmax(axis=-1)
-        run["accuracy_without_average"] = float(np.mean(predicted == split.y_test.reshape(-1)))
+        run["accuracy_without_average"] = classification_accuracy(gan.discriminator, split.x_test, split.y_test)
     return run
 
 
@@ -138,9 +137,9 @@ def supervised_run(config: TrainConfig, split, classifier_ema: float | None = bu
     )
     run = {"accuracy": curve[-1], "curve": curve, "train_seconds": time.perf_counter() - wall,
            "cpu_seconds": time.process_time() - cpu, "classifier_ema": classifier_ema}
-    if classifier_ema is not None:
-        predicted = predict_in_batches(classifier, split.x_test, 256).argmax(axis=-1)
-        run.update(accuracy=float(np.mean(predicted == split.y_test.reshape(-1))), accuracy_without_average=curve[-1])
+    if classifier_ema is not None:  # fit has put the average into the weights
+        run.update(accuracy=classification_accuracy(classifier, split.x_test, split.y_test),
+                   accuracy_without_average=curve[-1])
     return run
 
 

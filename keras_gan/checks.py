@@ -48,6 +48,13 @@ def number(name: str, value, *, zero: bool = False) -> float:
     return float(value)
 
 
+def decay(name: str, value, example: float = 0.999) -> float:
+    """Returns ``value`` as a ``float``; raises ``ValueError`` unless it is a moving average's decay, in (0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise ValueError(f"{name} must be a decay in (0, 1), e.g. {example}, got {value!r}")
+    return float(value)
+
+
 def flag(name: str, value, *, auto: bool = False) -> bool:
     """Returns ``value`` as a ``bool``; raises ``ValueError`` unless it is one (NumPy's included).
 

@@ -78,10 +78,8 @@ def _check_stabilisers(config) -> None:
     if config.label_smoothing and not losses.get(config.loss).supports_label_smoothing:
         valid = sorted(name for name, pair in losses.LOSSES.items() if pair.supports_label_smoothing)
         raise ValueError(f"label_smoothing needs a probabilistic loss ({', '.join(valid)}); got loss {config.loss!r}")
-    if config.ema is not None and (
-        isinstance(config.ema, bool) or not isinstance(config.ema, (int, float)) or not 0 < config.ema < 1
-    ):
-        raise ValueError(f"ema must be a decay in (0, 1), e.g. 0.999, got {config.ema!r}")
+    if config.ema is not None:
+        checks.decay("ema", config.ema)
     if config.diffaugment is not None:
         if not isinstance(config.diffaugment, str):
             raise ValueError(

@@ -199,10 +199,8 @@ class SemiSupervisedGAN(GAN):
         weights = {option: checks.number(option, value, zero=True) for option, value in weights.items()}
         if weights["consistency_weight"] and augmentation is None:
             raise ValueError("consistency_weight needs an augmentation to make the second view, e.g. random_affine()")
-        if classifier_ema is not None and (
-            isinstance(classifier_ema, bool) or not isinstance(classifier_ema, (int, float)) or not 0 < classifier_ema < 1
-        ):
-            raise ValueError(f"classifier_ema must be a decay in (0, 1), e.g. 0.99, or None; got {classifier_ema!r}")
+        if classifier_ema is not None:
+            classifier_ema = checks.decay("classifier_ema", classifier_ema, 0.99)
         if kwargs.get("pack", 1) != 1:
             raise ValueError(
                 "SemiSupervisedGAN does not support packing: a packed input has no single class; "
@@ -216,7 +214,7 @@ class SemiSupervisedGAN(GAN):
         self.unsupervised_weight = weights["unsupervised_weight"]
         self.consistency_weight = weights["consistency_weight"]
         self.augmentation = augmentation
-        self.classifier_ema = None if classifier_ema is None else float(classifier_ema)
+        self.classifier_ema = classifier_ema
         self.classifier_average = None
         if classifier_ema is not None:  # a frozen copy that starts from the discriminator's weights
             with freezing.trainable(self.discriminator, self._discriminator_flags):
@@ -346,8 +344,8 @@ class SemiSupervisedGAN(GAN):
         return predict_in_batches(self.classifying_network, x, batch_size).argmax(axis=-1)
 
     def accuracy(self, x, y, batch_size: int = 256) -> float:
-        """The fraction of ``x`` the discriminator classifies as ``y``."""
-        return float(np.mean(self.classify(x, batch_size) == np.asarray(y).reshape(-1)))
+        """The fraction of ``x`` the classifying network classifies as ``y``."""
+        return classification_accuracy(self.classifying_network, x, y, batch_size)
 
     def classifier(self) -> keras.Model:
         """A standalone copy of the classifying network ending in a softmax: ``x -> p(class | x)``.
@@ -383,6 +381,11 @@ class SemiSupervisedGAN(GAN):
         if config.get("augmentation") is not None:
             config["augmentation"] = keras.saving.deserialize_keras_object(config["augmentation"])
         return super().from_config(config)
+
+
+def classification_accuracy(network: keras.Model, x, y, batch_size: int = 256) -> float:
+    """The fraction of ``x`` that ``network`` (``x -> K`` logits or probabilities) classifies as ``y``."""
+    return float(np.mean(predict_in_batches(network, x, batch_size).argmax(axis=-1) == np.asarray(y).reshape(-1)))
 
 
 class HeldOutAccuracy(keras.callbacks.Callback):
@@ -445,8 +448,7 @@ def train_on_labels_alone(
     curve = []
 
     def score(epoch, logs):
-        predicted = predict_in_batches(classifier, split.x_test).argmax(axis=-1)
-        curve.append(float(np.mean(predicted == split.y_test)))
+        curve.append(classification_accuracy(classifier, split.x_test, split.y_test))
 
     model.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, shuffle=False, verbose=0,
               callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=score)])

@@ -23,7 +23,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from keras_gan import sampling
+from keras_gan import checks, sampling
 from keras_gan.training import freezing
 
 # Inputs on which the average's batch-norm statistics are measured, and their seed.
@@ -47,8 +47,7 @@ class MovingAverage:
     """
 
     def __init__(self, generator: keras.Model, decay: float):
-        if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 < decay < 1:
-            raise ValueError(f"ema must be a decay in (0, 1), e.g. 0.999, got {decay!r}")
+        decay = checks.decay("ema", decay)
         try:
             model = keras.models.clone_model(generator)
         except (ValueError, TypeError) as error:
