@@ -382,6 +382,38 @@ def render_generic(result: Result) -> list[str]:
     return lines + table(keys + ["commit", "machine"], rows) + ["", "Commands:", ""] + commands(result.runs)
 
 
+def render_time_to_quality(result: Result) -> list[str]:
+    """Per setting: FID over its floor and wall time, per seed and mean; then the curve of FID against wall time."""
+    labels = list(dict.fromkeys(run["label"] for run in result.runs))
+    rows, curves = [], []
+    for label in labels:
+        runs = [run for run in result.runs if run["label"] == label]
+        for run in runs:
+            rows.append([f"`{label}`", str(run["seed"]), number(run["fid"], 1), f"{run['fid'] / run['fid_floor']:.2f}x",
+                         f"{run['steps']:,}", duration(run["wall_seconds"]), f"{run['cpu_seconds']:,.0f} s",
+                         machine(run["provenance"]), commit(run["provenance"])])
+        if len(runs) > 1:
+            mean, error = mean_and_error([run["fid"] for run in runs])
+            floor = sum(run["fid_floor"] for run in runs) / len(runs)
+            walls = [run["wall_seconds"] for run in runs]
+            rows.append([f"**`{label}`, mean**", "", f"**{mean:.1f} ± {error:.1f}**", f"**{mean / floor:.2f}x**", "",
+                         f"{min(walls):,.0f}-{max(walls):,.0f} s", "", "", ""])
+        # The curve: each measurement's FID and wall time (start-up included), averaged over the seeds that have it.
+        points: dict[int, list] = {}
+        for run in runs:
+            for point in run["curve"]:
+                points.setdefault(point["epoch"], []).append((run["startup_seconds"] + point["train_seconds"], point["fid"]))
+        for epoch, values in sorted(points.items()):
+            wall = sum(v[0] for v in values) / len(values)
+            fid = sum(v[1] for v in values) / len(values)
+            curves.append([f"`{label}`", str(epoch), f"{wall:,.0f} s", f"{fid:.1f}", str(len(values))])
+    lines = table(["setting", "seed", "FID, 5 draws", "over the floor", "steps", "wall", "CPU", "machine", "commit"], rows)
+    lines += ["", "FID against wall time (the run's own clock, start-up included, the measurements' time left out; "
+              "mean over the seeds):", ""]
+    lines += table(["setting", "epoch", "wall", "FID", "seeds"], curves)
+    return lines + ["", "Commands:", ""] + commands(result.runs, lambda run: f"`{run['label']}` seed {run['seed']}")
+
+
 RENDERERS = {
     "mnist_sample_default": render_default_run,
     "presets_history": render_presets_history,
@@ -395,6 +427,7 @@ RENDERERS = {
     "small_data_no_r1": render_small_data,
     "small_data_strong_d": render_small_data,
     "throughput": render_throughput,
+    "time_to_quality": render_time_to_quality,
 }
 
 

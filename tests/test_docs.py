@@ -300,3 +300,19 @@ def test_a_results_file_of_methods_reads_as_one_list_of_runs_and_renders_a_row_p
     lines = results_tables.render(result).splitlines()
     assert "| `ssgan` | 96.0 ± 1.0 | 0, 1 | 95.0, 97.0 | 200, 200 | 300, 300 |  |" in lines
     assert "| `supervised` | 85.0 ± 5.0 | 0, 1 | 80.0, 90.0 | 200, 200 | 300, 300 |  |" in lines
+
+
+def test_time_to_quality_table_gives_each_seed_the_mean_and_the_curve_against_wall_time(tmp_path):
+    def run(seed, fid, curve):  # curve: (epoch, seconds of training, FID)
+        return {"label": "preset", "seed": seed, "fid": fid, "fid_floor": 8.0, "steps": 2500, "wall_seconds": 105.0,
+                "startup_seconds": 5.0, "cpu_seconds": 180.0, "provenance": PROVENANCE,
+                "curve": [{"epoch": e, "train_seconds": s, "fid": f} for e, s, f in curve]}
+
+    write_results(tmp_path, "time_to_quality", [run(0, 16.0, [(10, 50.0, 40.0), (20, 100.0, 16.0)]),
+                                                run(1, 18.0, [(10, 54.0, 44.0), (20, 96.0, 18.0)])])
+    lines = results_tables.render(results_tables.load_all(tmp_path)["time_to_quality"]).splitlines()
+    assert "| `preset` | 0 | 16.0 | 2.00x | 2,500 | 105 s (1 min 45 s) | 180 s | AMD EPYC, 2 cores, no GPU | `0123456` |" in lines
+    assert "| **`preset`, mean** |  | **17.0 ± 1.0** | **2.12x** |  | 105-105 s |  |  |  |" in lines
+    # Each curve point: start-up plus training seconds, and FID, averaged over the two seeds.
+    assert "| `preset` | 10 | 57 s | 42.0 | 2 |" in lines
+    assert "| `preset` | 20 | 103 s | 17.0 | 2 |" in lines
