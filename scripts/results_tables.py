@@ -426,6 +426,7 @@ RENDERERS = {
     "small_data": render_small_data,
     "small_data_no_r1": render_small_data,
     "small_data_strong_d": render_small_data,
+    "small_data_100": render_small_data,
     "throughput": render_throughput,
     "time_to_quality": render_time_to_quality,
 }
