@@ -11,6 +11,7 @@ import datetime
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -57,7 +58,7 @@ def record(script: str, argv: list[str]) -> dict:
     uncommitted edits, which a published figure must not have.
     """
     return {
-        "command": " ".join(["python", script, *argv]),
+        "command": shlex.join(["python", script, *argv]),
         "commit": commit(),
         "cpu": cpu_model(),
         "cores": os.cpu_count(),

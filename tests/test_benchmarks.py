@@ -366,3 +366,10 @@ def test_the_commit_is_marked_changed_by_edited_code_but_not_by_result_files(tmp
     assert provenance.commit() == head
     (tmp_path / "benchmarks/bench.py").write_text("1\n")
     assert provenance.commit() == head + "+changes"
+
+
+def test_the_recorded_command_quotes_what_the_shell_would_split():
+    import provenance
+
+    record = provenance.record("benchmarks/time_to_quality.py", ["--label", "quick recipe, 140 epochs", "--seeds", "3"])
+    assert record["command"] == "python benchmarks/time_to_quality.py --label 'quick recipe, 140 epochs' --seeds 3"
