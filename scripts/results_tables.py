@@ -26,8 +26,9 @@ docs/results.md marks where each file's tables go::
 
 ``<!-- results: * -->`` takes every file that no other marker names. The
 text between the markers is replaced; the text around them is the page's own.
-A file with a renderer below gets its own table; any other file gets one row
-per run with its scalar numbers.
+A file with a renderer below gets its own table, and so does a variant of it
+named ``<name>_<variant>`` (``small_data_100`` renders as ``small_data``); any
+other file gets one row per run with its scalar numbers.
 """
 
 from __future__ import annotations
@@ -394,7 +395,7 @@ def render_time_to_quality(result: Result) -> list[str]:
                          machine(run["provenance"]), commit(run["provenance"])])
         if len(runs) > 1:
             mean, error = mean_and_error([run["fid"] for run in runs])
-            floor = sum(run["fid_floor"] for run in runs) / len(runs)
+            floor = statistics.mean(run["fid_floor"] for run in runs)
             walls = [run["wall_seconds"] for run in runs]
             rows.append([f"**`{label}`, mean**", "", f"**{mean:.1f} ± {error:.1f}**", f"**{mean / floor:.2f}x**", "",
                          f"{min(walls):,.0f}-{max(walls):,.0f} s", "", "", ""])
@@ -404,8 +405,7 @@ def render_time_to_quality(result: Result) -> list[str]:
             for point in run["curve"]:
                 points.setdefault(point["epoch"], []).append((run["startup_seconds"] + point["train_seconds"], point["fid"]))
         for epoch, values in sorted(points.items()):
-            wall = sum(v[0] for v in values) / len(values)
-            fid = sum(v[1] for v in values) / len(values)
+            wall, fid = (statistics.mean(column) for column in zip(*values))
             curves.append([f"`{label}`", str(epoch), f"{wall:,.0f} s", f"{fid:.1f}", str(len(values))])
     lines = table(["setting", "seed", "FID, 5 draws", "over the floor", "steps", "wall", "CPU", "machine", "commit"], rows)
     lines += ["", "FID against wall time (the run's own clock, start-up included, the measurements' time left out; "
@@ -422,18 +422,21 @@ RENDERERS = {
     "help_time": render_help_time,
     "semi_supervised": render_semi_supervised,
     "cyclegan_digits": render_cyclegan_digits,
-    "cyclegan_digits_identity": render_cyclegan_digits,
     "small_data": render_small_data,
-    "small_data_no_r1": render_small_data,
-    "small_data_strong_d": render_small_data,
-    "small_data_100": render_small_data,
     "throughput": render_throughput,
     "time_to_quality": render_time_to_quality,
 }
 
 
+def renderer(name: str):
+    """A file's renderer: its own, or that of the benchmark it is a variant of (``small_data_100`` -> ``small_data``)."""
+    while name not in RENDERERS and "_" in name:
+        name = name.rsplit("_", 1)[0]
+    return RENDERERS.get(name, render_generic)
+
+
 def render(result: Result) -> str:
-    return "\n".join(RENDERERS.get(result.name, render_generic)(result)) + "\n"
+    return "\n".join(renderer(result.name)(result)) + "\n"
 
 
 def update_page(text: str, results: dict[str, Result]) -> str:

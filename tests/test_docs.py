@@ -316,3 +316,10 @@ def test_time_to_quality_table_gives_each_seed_the_mean_and_the_curve_against_wa
     # Each curve point: start-up plus training seconds, and FID, averaged over the two seeds.
     assert "| `preset` | 10 | 57 s | 42.0 | 2 |" in lines
     assert "| `preset` | 20 | 103 s | 17.0 | 2 |" in lines
+
+
+def test_a_variant_of_a_benchmark_file_renders_as_the_benchmark_and_an_unknown_file_generically():
+    assert results_tables.renderer("small_data_100") is results_tables.render_small_data
+    assert results_tables.renderer("cyclegan_digits_identity") is results_tables.render_cyclegan_digits
+    assert results_tables.renderer("small_data") is results_tables.render_small_data
+    assert results_tables.renderer("lazy_penalty") is results_tables.render_generic
