@@ -91,6 +91,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+ROW_NAMES = {"none": "no augmentation", "diffaugment": "DiffAugment", "ada": "ADA"}
+
+
+def title(args) -> str:
+    """The record's title: the digits, the rows that ran, and the settings that differ from the defaults."""
+    names = [ROW_NAMES[setting] for setting in args.settings]
+    rows = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    defaults = vars(build_parser().parse_args([]))
+    changed = [f"{key.replace('_', ' ')} {value:g}" for key, value in vars(args).items()
+               if key not in ("settings", "seeds", "json", "train_size") and value != defaults[key]]
+    suffix = f" ({', '.join(changed)})" if changed else ""
+    return f"Small-data training: {args.train_size} digits with {rows}{suffix}"
+
+
 def check_args(args) -> None:
     """Refuses settings that cannot run, before anything trains or is written."""
     if not 1 <= args.train_size <= 4000:
@@ -198,12 +212,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"goal (ADA's mean FID below no augmentation's): {'met' if met else 'not met'}")
     if args.json is not None:
         settings = {key: (str(value) if isinstance(value, Path) else value) for key, value in vars(args).items()}
-        defaults = vars(build_parser().parse_args([]))
-        changed = [f"{key.replace('_', ' ')} {value:g}" for key, value in vars(args).items()
-                   if key not in ("settings", "seeds", "json", "train_size") and value != defaults[key]]
         report = {
-            "title": f"Small-data training: {args.train_size} digits with no augmentation, DiffAugment and ADA"
-                     + (f" ({', '.join(changed)})" if changed else ""),
+            "title": title(args),
             "description": DESCRIPTION,
             "provenance": record,
             "settings": {key: value for key, value in settings.items() if key != "json"},

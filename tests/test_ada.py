@@ -495,3 +495,18 @@ def test_the_small_data_summary_by_hand():
     assert benchmark.goal_met(summary) is True
     assert benchmark.goal_met({**summary, "ada": {"fid_mean": 12.0}}) is False  # equal is not lower
     assert benchmark.goal_met({"ada": summary["ada"]}) is None
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        ([], "Small-data training: 500 digits with no augmentation, DiffAugment and ADA"),
+        (["--train-size", "100", "--settings", "none", "ada"],
+         "Small-data training: 100 digits with no augmentation and ADA"),
+        (["--settings", "ada", "--steps", "13500", "--r1-gamma", "0"],
+         "Small-data training: 500 digits with ADA (steps 13500, r1 gamma 0)"),
+    ],
+)
+def test_the_small_data_title_names_the_rows_that_ran_and_the_changed_settings(argv, expected):
+    benchmark = load_small_data_benchmark()
+    assert benchmark.title(benchmark.build_parser().parse_args(argv)) == expected
