@@ -340,7 +340,8 @@ def render_small_data(result: Result) -> list[str]:
     header = ["augmentation", "FID (mean ± s.e.)", "FID, each seed", "precision, each seed", "recall, each seed",
               "ADA's final p", "training s, each seed"]
     met = result.extra.get("goal_met")
-    goal = [f"Goal: {result.extra['goal']}; met: {'yes' if met else 'no'}.", ""] if result.extra.get("goal") else []
+    verdict = "not measured by these rows alone" if met is None else "yes" if met else "no"
+    goal = [f"Goal: {result.extra['goal']}; met: {verdict}.", ""] if result.extra.get("goal") else []
     return (_heading(result) + goal + table(header, rows) + ["", f"On {machine(result.runs[0]['provenance'])}.", "",
                                                             "Commands:", ""] + commands(result.runs))
 

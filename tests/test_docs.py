@@ -323,3 +323,16 @@ def test_a_variant_of_a_benchmark_file_renders_as_the_benchmark_and_an_unknown_f
     assert results_tables.renderer("cyclegan_digits_identity") is results_tables.render_cyclegan_digits
     assert results_tables.renderer("small_data") is results_tables.render_small_data
     assert results_tables.renderer("lazy_penalty") is results_tables.render_generic
+
+
+@pytest.mark.parametrize("rows, met, verdict", [
+    (["diffaugment"], None, "not measured by these rows alone"),
+    (["none", "ada"], False, "no"),
+])
+def test_small_data_table_says_the_goal_is_unmeasured_when_a_row_it_compares_is_missing(tmp_path, rows, met, verdict):
+    runs = [{"setting": setting, "seed": 0, "fid": 50.0, "precision": 0.5, "recall": 0.8, "train_seconds": 100.0,
+             "ada_p": None} for setting in rows]
+    write_results(tmp_path, "small_data_long", {"title": "Small data", "provenance": PROVENANCE, "runs": runs,
+                                                "goal": "ADA's mean FID below no augmentation's", "goal_met": met})
+    lines = results_tables.render(results_tables.load_all(tmp_path)["small_data_long"]).splitlines()
+    assert f"Goal: ADA's mean FID below no augmentation's; met: {verdict}." in lines
