@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import changed, snapshot
+from conftest import changed, load_benchmark_script, snapshot
 from keras_gan import networks
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "throughput.py"
@@ -373,3 +373,34 @@ def test_the_recorded_command_quotes_what_the_shell_would_split():
 
     record = provenance.record("benchmarks/time_to_quality.py", ["--label", "quick recipe, 140 epochs", "--seeds", "3"])
     assert record["command"] == "python benchmarks/time_to_quality.py --label 'quick recipe, 140 epochs' --seeds 3"
+
+
+def test_epoch_extras_splits_each_epoch_and_times_the_grid_with_both_statistics(tmp_path, capsys):
+    extras = load_benchmark_script("epoch_extras")
+    out = tmp_path / "extras.json"
+    argv = ["--epochs", "3", "--repeats", "2", "--set", "steps_per_epoch=2", "--set", "base_filters=4", "--json", str(out)]
+    assert extras.main(argv) == 0
+    (row,) = json.loads(out.read_text())
+    assert row["label"] == "preset base_filters=4,steps_per_epoch=2" and row["epochs"] == 3
+    # the first epoch (tracing) apart, then one figure per later epoch
+    assert row["first_epoch"]["training_seconds"] > 0 and row["first_epoch"]["extras_seconds"] > 0
+    assert len(row["training_seconds"]) == len(row["extras_seconds"]) == 2
+    assert all(s > 0 for s in row["training_seconds"] + row["extras_seconds"])
+    assert 0 < row["extras_share"] < 1
+    grid = row["grid_seconds"]
+    assert len(grid["preview"]) == len(grid["full"]) == 2
+    assert row["grid_full_over_preview"] == pytest.approx(np.median(grid["full"]) / np.median(grid["preview"]))
+    assert row["provenance"]["command"] == "python benchmarks/epoch_extras.py " + " ".join(argv)
+    assert "extras take" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--epochs", "1"], "--epochs must be at least 2"),
+    (["--set", "ema=null"], "needs ema on"),
+])
+def test_epoch_extras_refuses_what_it_cannot_time_before_training(tmp_path, argv, message):
+    extras = load_benchmark_script("epoch_extras")
+    out = tmp_path / "extras.json"
+    with pytest.raises(SystemExit, match=message):
+        extras.main([*argv, "--json", str(out)])
+    assert not out.exists()

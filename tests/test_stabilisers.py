@@ -292,6 +292,83 @@ def test_the_moving_average_samples_with_batch_norm_statistics_of_its_own_weight
     assert np.any(np.array(shadow[0].moving_mean))
 
 
+def first_norm(generator):
+    return next(layer for layer in generator.layers if isinstance(layer, keras.layers.BatchNormalization))
+
+
+def first_statistics_by_hand(gan, samples):
+    """The average's first batch-norm mean measured on ``samples`` statistics latents, batch by batch."""
+    z = gan.latent_vectors(samples, averaging.STATISTICS_SEED)
+    kernel = np.array(gan.ema_generator.layers[1].kernel)  # the Dense layer (no bias) before it
+    return (z @ kernel).reshape(-1, averaging.statistics_batch_size(gan.ema_generator), kernel.shape[1]).mean(1).mean(0)
+
+
+def test_a_preview_measures_the_averages_statistics_on_fewer_inputs_and_other_samples_on_all():
+    gan = dcgan_with_ema()
+    gan.compile(g_optimizer=keras.optimizers.Adam(0.05))
+    gan.fit(image_batch(32), batch_size=8, epochs=1, verbose=0)
+    moving_mean = first_norm(gan.ema_generator).moving_mean
+    preview = first_statistics_by_hand(gan, averaging.PREVIEW_SAMPLES)
+    full = first_statistics_by_hand(gan, averaging.STATISTICS_SAMPLES)
+    assert (averaging.PREVIEW_SAMPLES, averaging.STATISTICS_SAMPLES) == (1024, 4096)
+    assert not np.allclose(preview, full, rtol=1e-3, atol=1e-5)  # the two measurements tell apart
+
+    gan.generate(2, seed=0, preview=True)
+    np.testing.assert_allclose(np.array(moving_mean), preview, rtol=1e-4, atol=1e-6)
+    gan.generate(2, seed=0)  # samples to keep: measured again, on every input
+    np.testing.assert_allclose(np.array(moving_mean), full, rtol=1e-4, atol=1e-6)
+    gan.generate(2, seed=0, preview=True)  # this step's full measurement serves a preview too
+    np.testing.assert_allclose(np.array(moving_mean), full, rtol=1e-4, atol=1e-6)
+    assert gan.sampling_generator is gan.ema_generator
+    np.testing.assert_allclose(np.array(moving_mean), full, rtol=1e-4, atol=1e-6)
+
+
+def test_saving_writes_the_average_as_it_is_and_leaves_its_statistics_to_the_next_sample(tmp_path):
+    gan = dcgan_with_ema()
+    gan.compile()
+    gan.fit(image_batch(8), batch_size=8, epochs=1, verbose=0)  # a step since the statistics were last measured
+    norm = first_norm(gan.ema_generator)
+    norm.moving_mean.assign(np.full(norm.moving_mean.shape, 7.0, "float32"))
+    gan.save_weights(tmp_path / "gan.weights.h5")
+    gan.save(tmp_path / "gan.keras")
+    assert np.all(np.array(norm.moving_mean) == 7.0)  # Keras reads sampling_generator while saving: nothing measured
+
+    restored = dcgan_with_ema()
+    restored.compile()
+    restored.load_weights(tmp_path / "gan.weights.h5")
+    restored_norm = first_norm(restored.ema_generator)
+    assert np.all(np.array(restored_norm.moving_mean) == 7.0)  # the file holds the average as it was
+    gan.generate(2, seed=0)
+    full = first_statistics_by_hand(gan, averaging.STATISTICS_SAMPLES)
+    np.testing.assert_allclose(np.array(norm.moving_mean), full, rtol=1e-4, atol=1e-6)
+    restored.generate(2, seed=0)  # loaded weights: measured again before sampling
+    np.testing.assert_allclose(np.array(restored_norm.moving_mean), np.array(norm.moving_mean), rtol=1e-5, atol=1e-6)
+
+
+def test_a_runs_grid_is_a_preview_and_its_saved_generator_is_measured_on_every_input(tmp_path):
+    config = TrainConfig(
+        dataset="mnist-sample", epochs=1, steps_per_epoch=2, batch_size=8, latent_dim=8, base_filters=4, samples=4,
+        out=str(tmp_path / "run"), ema=0.9,
+    )
+    result = train.run(config, verbose=0)
+    assert (result.out / "samples" / "epoch_001.png").is_file()
+    saved = generate.load_generator(result.out / "generator.keras")
+
+    def measured(samples):
+        copy = keras.models.clone_model(saved)
+        copy.set_weights(saved.get_weights())
+        z = result.gan.latent_vectors(samples, averaging.STATISTICS_SEED)
+        averaging.recompute_batch_norm_statistics(copy, z, batch_size=averaging.statistics_batch_size(copy))
+        return [np.array(w) for w in copy.weights if "moving" in w.path]
+
+    statistics = [np.array(w) for w in saved.weights if "moving" in w.path]
+    assert statistics
+    for value, expected in zip(statistics, measured(averaging.STATISTICS_SAMPLES)):
+        np.testing.assert_allclose(value, expected, rtol=1e-4, atol=1e-6)
+    preview = measured(averaging.PREVIEW_SAMPLES)
+    assert not all(np.allclose(value, other, rtol=1e-4, atol=1e-6) for value, other in zip(statistics, preview))
+
+
 def test_the_generators_used_in_training_keep_their_statistics_and_weights_when_the_average_samples():
     gan = dcgan_with_ema()
     gan.compile()

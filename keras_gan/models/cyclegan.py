@@ -348,8 +348,12 @@ class CycleGAN(keras.Model):
             raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
         return self.generator_ab if direction == "AtoB" else self.generator_ba
 
-    def generate(self, n: int, seed=None, latent=None, batch_size: int = 256) -> np.ndarray:
-        """``translate(latent)``: the sample grids' call, as for pix2pix; ``latent`` holds images of A."""
+    def generate(self, n: int, seed=None, latent=None, batch_size: int = 256, preview=False) -> np.ndarray:
+        """``translate(latent)``: the sample grids' call, as for pix2pix; ``latent`` holds images of A.
+
+        ``preview`` is the other families' (it makes them measure a moving
+        average's statistics on fewer inputs); CycleGAN has no average.
+        """
         if latent is None:
             raise ValueError("CycleGAN translates images: call translate(images) or generate(len(images), latent=images)")
         return self.translate(latent, "AtoB", batch_size)

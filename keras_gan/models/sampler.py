@@ -14,6 +14,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_gan import sampling
+from keras_gan.training import averaging
 
 
 class Sampler:
@@ -27,10 +28,13 @@ class Sampler:
     @property
     def sampling_generator(self) -> keras.Model:
         """The generator that samples: the moving average (``averaging.MovingAverage``) when ``ema`` is on."""
+        return self._sampler(averaging.STATISTICS_SAMPLES)
+
+    def _sampler(self, statistics_samples: int) -> keras.Model:
         if self.moving_average is None:
             return self.generator
         step = int(ops.convert_to_numpy(self._generator_updates()))
-        return self.moving_average.for_sampling(step, self.statistics_inputs)
+        return self.moving_average.for_sampling(step, self.statistics_inputs, statistics_samples)
 
     def call(self, inputs, training=False):
         """Runs the sampling generator (the moving average when ``ema`` is on), as ``generate`` does."""
@@ -51,9 +55,20 @@ class Sampler:
                              "e.g. generate(len(sources), latent=sources), or call translate(sources)")
         return sampling.latent_vectors(n, self.latent_dim, seed)
 
-    def generate(self, n: int | None = None, seed: int | None = None, latent=None, batch_size: int = 256, *, labels=None):
-        """Samples of ``sampling_generator`` as float32 numpy; the arguments are ``sampling.sample``'s."""
+    def generate(
+        self, n: int | None = None, seed: int | None = None, latent=None, batch_size: int = 256, *,
+        labels=None, preview: bool = False,
+    ):
+        """Samples of ``sampling_generator`` as float32 numpy; the other arguments are ``sampling.sample``'s.
+
+        ``preview=True`` is for pictures of progress, such as the per-epoch
+        grid: the moving average's batch-norm statistics are then measured on
+        ``averaging.PREVIEW_SAMPLES`` inputs, a quarter of the usual, unless
+        this step's are already measured. Samples to score or keep need the
+        default.
+        """
         if latent is None and self.latent_dim is None:
             self.latent_vectors(n, seed)  # refuses, saying what to pass instead
-        return sampling.sample(self.sampling_generator, n, seed, latent=latent, labels=labels,
+        samples = averaging.PREVIEW_SAMPLES if preview else averaging.STATISTICS_SAMPLES
+        return sampling.sample(self._sampler(samples), n, seed, latent=latent, labels=labels,
                                num_classes=self.num_classes, batch_size=batch_size)

@@ -27,6 +27,7 @@ on where the saved one stopped.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import h5py
@@ -147,9 +148,30 @@ class Saving:
     def load_own_variables(self, store):
         super().load_own_variables(load_seed_states(self, store))
 
+    def _statistics_kept(self):
+        if self.moving_average is None:
+            return contextlib.nullcontext()
+        return self.moving_average.statistics_kept()
+
+    def save(self, filepath, *args, **kwargs):
+        """``keras.Model.save``; the moving average is written as it is (see ``MovingAverage.statistics_kept``)."""
+        with self._statistics_kept():
+            return super().save(filepath, *args, **kwargs)
+
+    def save_weights(self, filepath, *args, **kwargs):
+        """``keras.Model.save_weights``; the moving average is written as it is, as by :meth:`save`."""
+        with self._statistics_kept():
+            return super().save_weights(filepath, *args, **kwargs)
+
     def load_weights(self, filepath, *args, **kwargs):
-        """``keras.Model.load_weights``, refusing a file whose moving average does not fit this GAN."""
+        """``keras.Model.load_weights``, refusing a file whose moving average does not fit this GAN.
+
+        The average is loaded as the file holds it; its statistics are
+        measured again before it next samples.
+        """
         check_moving_average(self, filepath)
+        with self._statistics_kept():
+            loaded = super().load_weights(filepath, *args, **kwargs)
         if self.moving_average is not None:
             self.moving_average.forget_statistics()  # new weights: measure the average's statistics again
-        return super().load_weights(filepath, *args, **kwargs)
+        return loaded

@@ -13,11 +13,14 @@ the two differ a lot (FID of a 30-epoch MNIST-sample run with ``ema=0.999``:
 them, and :meth:`MovingAverage.refresh_statistics` measures the average's own
 before it samples: it runs the average in training mode over
 ``STATISTICS_SAMPLES`` inputs and keeps the mean of their batch statistics
-(BigGAN's "standing statistics", Brock et al. 2019).
+(BigGAN's "standing statistics", Brock et al. 2019). A preview (the per-epoch
+sample grid) measures them on ``PREVIEW_SAMPLES`` inputs, a quarter of the
+work; anything that scores or saves the average measures on all of them.
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Callable
 
 import keras
@@ -29,6 +32,9 @@ from keras_gan.training import freezing
 # Inputs on which the average's batch-norm statistics are measured, and their seed.
 STATISTICS_SAMPLES = 4096
 STATISTICS_SEED = 7919
+# Inputs for a preview's statistics: fewer inputs measure noisier statistics, which a picture of
+# progress does not show and a score does.
+PREVIEW_SAMPLES = 1024
 # Their batches: as many samples as make about a million output values, 256 to 1024 of them.
 _STATISTICS_OUTPUT_VALUES = 2**20
 
@@ -57,6 +63,8 @@ class MovingAverage:
         self.model = model
         self.decay = float(decay)
         self._measured_at = None  # the training step whose weights the statistics were measured on
+        self._measured_on = 0  # and on how many inputs
+        self._kept = False  # inside ``statistics_kept``
 
     def update(self, generator: keras.Model) -> None:
         """``shadow = decay * shadow + (1 - decay) * weight`` for every trainable weight (in the traced step).
@@ -82,19 +90,39 @@ class MovingAverage:
             return 0
         return recompute_batch_norm_statistics(self.model, inputs, batch_size=statistics_batch_size(self.model))
 
-    def for_sampling(self, step: int, inputs: Callable[[int, int], object]) -> keras.Model:
+    def for_sampling(
+        self, step: int, inputs: Callable[[int, int], object], samples: int = STATISTICS_SAMPLES
+    ) -> keras.Model:
         """The average, its statistics measured on its weights as of training step ``step``.
 
         Args:
             step: the number of generator updates so far; the statistics are
-                measured again only when it has changed since they last were.
+                measured again when it has changed since they last were, or
+                when they were measured on fewer than ``samples`` inputs.
             inputs: ``(n, seed) -> generator inputs``, called with
-                ``STATISTICS_SAMPLES`` and ``STATISTICS_SEED``.
+                ``samples`` and ``STATISTICS_SEED``.
+            samples: how many inputs to measure on: ``STATISTICS_SAMPLES``,
+                or ``PREVIEW_SAMPLES`` for a picture of progress.
         """
-        if step != self._measured_at:
-            self.refresh_statistics(inputs(STATISTICS_SAMPLES, STATISTICS_SEED))
-            self._measured_at = step
+        if not self._kept and (step != self._measured_at or samples > self._measured_on):
+            self.refresh_statistics(inputs(samples, STATISTICS_SEED))
+            self._measured_at, self._measured_on = step, samples
         return self.model
+
+    @contextlib.contextmanager
+    def statistics_kept(self):
+        """Within it, :meth:`for_sampling` returns the average as it is, its statistics unmeasured.
+
+        For Keras's saving, which reads every attribute of the GAN (its
+        ``sampling_generator`` too) and writes the average as
+        ``ema_generator`` either way: measuring there is work the file does
+        not keep, and loading measures the statistics again.
+        """
+        self._kept = True
+        try:
+            yield self.model
+        finally:
+            self._kept = False
 
     def forget_statistics(self) -> None:
         """Marks the statistics as stale (new weights were loaded)."""
