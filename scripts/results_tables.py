@@ -415,7 +415,23 @@ def render_time_to_quality(result: Result) -> list[str]:
     return lines + ["", "Commands:", ""] + commands(result.runs, lambda run: f"`{run['label']}` seed {run['seed']}")
 
 
+def render_epoch_extras(result: Result) -> list[str]:
+    """Per setting: an epoch's steps against the work between epochs, and the grid's samples with both statistics."""
+    rows = []
+    for run in result.runs:
+        training, extras = statistics.median(run["training_seconds"]), statistics.median(run["extras_seconds"])
+        preview, full = (statistics.median(run["grid_seconds"][kind]) for kind in ("preview", "full"))
+        rows.append([f"`{run['label']}`", f"{training:.2f} s", f"{extras:.2f} s", f"{run['extras_share']:.0%}",
+                     f"{preview:.3f} s", f"{full:.3f} s", f"{run['grid_full_over_preview']:.1f}x",
+                     machine(run["provenance"]), commit(run["provenance"])])
+    header = ["setting", "an epoch's steps", "extras", "extras' share", "grid, preview statistics",
+              "grid, full statistics", "full / preview", "machine", "commit"]
+    lines = ["Medians over the epochs after the first, and over the grids timed:", ""] + table(header, rows)
+    return lines + ["", "Commands:", ""] + commands(result.runs, lambda run: f"`{run['label']}`")
+
+
 RENDERERS = {
+    "epoch_extras": render_epoch_extras,
     "mnist_sample_default": render_default_run,
     "presets_history": render_presets_history,
     "mode_collapse": render_mode_collapse,

@@ -318,6 +318,16 @@ def test_time_to_quality_table_gives_each_seed_the_mean_and_the_curve_against_wa
     assert "| `preset` | 20 | 103 s | 17.0 | 2 |" in lines
 
 
+def test_epoch_extras_table_gives_the_medians_and_the_grids_ratio(tmp_path):
+    run = {"label": "preset", "epochs": 4, "training_seconds": [4.0, 4.2, 3.8], "extras_seconds": [0.2, 0.3, 0.25],
+           "extras_share": 0.25 / 4.25, "grid_seconds": {"preview": [0.1, 0.2, 0.15], "full": [0.6, 0.5, 0.55]},
+           "grid_full_over_preview": 0.55 / 0.15, "provenance": PROVENANCE}
+    write_results(tmp_path, "epoch_extras", [run])
+    lines = results_tables.render(results_tables.load_all(tmp_path)["epoch_extras"]).splitlines()
+    assert ("| `preset` | 4.00 s | 0.25 s | 6% | 0.150 s | 0.550 s | 3.7x | AMD EPYC, 2 cores, no GPU | `0123456` |"
+            in lines)
+
+
 def test_a_variant_of_a_benchmark_file_renders_as_the_benchmark_and_an_unknown_file_generically():
     assert results_tables.renderer("small_data_100") is results_tables.render_small_data
     assert results_tables.renderer("cyclegan_digits_identity") is results_tables.render_cyclegan_digits
