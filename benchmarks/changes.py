@@ -1,7 +1,7 @@
 """``--set KEY=VALUE``: one TrainConfig field changed on top of a benchmark's settings.
 
-The benchmarks that train (``mode_collapse.py``, ``time_to_quality.py``)
-take such changes to measure a candidate setting without editing the
+The benchmarks that train (``mode_collapse.py``, ``time_to_quality.py``,
+``epoch_extras.py``) take such changes to measure a candidate setting without editing the
 presets; the label a run's rows carry names the changes.
 """
 
@@ -21,6 +21,18 @@ def parse_change(text: str) -> tuple[str, object]:
         return key, json.loads(value)
     except json.JSONDecodeError:
         return key, value
+
+
+def add_set_argument(parser: argparse.ArgumentParser, whose: str, example: str) -> None:
+    """The repeatable ``--set KEY=VALUE`` option, gathered as ``args.changes``, a list of ``(key, value)``.
+
+    ``whose`` says which config a change lands on ("the preset", "every
+    run"); ``example`` shows a change or two.
+    """
+    parser.add_argument(
+        "--set", dest="changes", type=parse_change, action="append", default=[], metavar="KEY=VALUE",
+        help=f"change a TrainConfig field of {whose} (JSON value, e.g. {example}); repeatable",
+    )
 
 
 def apply_changes(config, changes: dict | None):

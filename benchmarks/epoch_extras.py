@@ -39,7 +39,7 @@ import keras  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the benchmarks' shared helpers sit beside it
 import provenance  # noqa: E402
-from changes import apply_changes, parse_change, variant_label  # noqa: E402
+from changes import add_set_argument, apply_changes, variant_label  # noqa: E402
 
 from keras_gan.cli import train  # noqa: E402
 from keras_gan.cli.config import TrainConfig  # noqa: E402
@@ -89,10 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=6, help="epochs to train and time (the first is reported apart)")
     parser.add_argument("--repeats", type=int, default=10, help="timed grids of each kind")
-    parser.add_argument(
-        "--set", dest="changes", type=parse_change, action="append", default=[], metavar="KEY=VALUE",
-        help="change a TrainConfig field of the preset (JSON value, e.g. base_filters=16); repeatable",
-    )
+    add_set_argument(parser, "the preset", "base_filters=16")
     parser.add_argument("--label", help="the name of this row in the JSON (default: the preset and its changes)")
     parser.add_argument("--json", default="epoch_extras.json", help="the figures; a row of the same label is replaced")
     return parser

@@ -71,7 +71,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the benchmarks' shared helpers sit beside it
 import provenance  # noqa: E402
-from changes import apply_changes, parse_change, variant_label  # noqa: E402
+from changes import add_set_argument, apply_changes, variant_label  # noqa: E402
 
 from keras_gan.data import datasets as data  # noqa: E402
 from keras_gan.evaluation import metrics  # noqa: E402
@@ -351,10 +351,7 @@ def main(argv=None) -> int:
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--datasets", nargs="+", default=["ring", "grid"], choices=["ring", "grid"])
     parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=SETTINGS)
-    parser.add_argument(
-        "--set", dest="changes", type=parse_change, action="append", default=[], metavar="KEY=VALUE",
-        help="change a TrainConfig field of every run (JSON value, e.g. ema=0.99, ema=null); repeatable",
-    )
+    add_set_argument(parser, "every run", "ema=0.99, ema=null")
     parser.add_argument("--runs-dir", help="where the run directories go (default: a temporary folder, removed)")
     parser.add_argument("--json", default="mode_collapse.json", help="every run's numbers; appended to when it exists")
     args = parser.parse_args(argv)

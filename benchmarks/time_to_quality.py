@@ -46,7 +46,7 @@ import psutil  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the benchmarks' shared helpers sit beside it
 import provenance  # noqa: E402
-from changes import apply_changes, parse_change, variant_label  # noqa: E402
+from changes import add_set_argument, apply_changes, variant_label  # noqa: E402
 
 from keras_gan.cli import evaluate, train  # noqa: E402
 from keras_gan.cli.config import TrainConfig  # noqa: E402
@@ -152,10 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=5, help="seeds --first-seed .. --first-seed + N - 1")
     parser.add_argument("--first-seed", type=int, default=0)
-    parser.add_argument(
-        "--set", dest="changes", type=parse_change, action="append", default=[], metavar="KEY=VALUE",
-        help="change a TrainConfig field of the preset (JSON value, e.g. epochs=60, lr_decay_start=0.5); repeatable",
-    )
+    add_set_argument(parser, "the preset", "epochs=60, lr_decay_start=0.5")
     parser.add_argument("--label", help="the name of these runs in the JSON (default: the preset and its changes)")
     parser.add_argument("--curve-every", type=int, default=10, help="epochs between the curve's measurements")
     parser.add_argument("--runs-dir", help="where the run directories go (default: a temporary folder, removed)")
