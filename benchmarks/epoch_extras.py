@@ -114,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         latent = result.gan.latent_vectors(config.samples, seed=0)
         grid = time_grid(result.gan, latent, args.repeats)
     training, extras = clock.training[1:], clock.extras[1:]
+    median = {"training": statistics.median(training), "extras": statistics.median(extras),
+              **{kind: statistics.median(seconds) for kind, seconds in grid.items()}}
     row = {
         "label": label,
         "changes": changes,
@@ -121,17 +123,17 @@ def main(argv: list[str] | None = None) -> int:
         "first_epoch": {"training_seconds": clock.training[0], "extras_seconds": clock.extras[0]},
         "training_seconds": training,
         "extras_seconds": extras,
-        "extras_share": statistics.median(extras) / (statistics.median(training) + statistics.median(extras)),
+        "extras_share": median["extras"] / (median["training"] + median["extras"]),
         "grid_seconds": grid,
-        "grid_full_over_preview": statistics.median(grid["full"]) / statistics.median(grid["preview"]),
+        "grid_full_over_preview": median["full"] / median["preview"],
         "provenance": provenance.record("benchmarks/epoch_extras.py", argv),
     }
     rows = [r for r in rows if r["label"] != label] + [row]
     json_path.write_text(json.dumps(rows, indent=1))
     print(
-        f"{label}: an epoch trains {statistics.median(training):.2f} s and its extras take "
-        f"{statistics.median(extras):.2f} s ({row['extras_share']:.0%} of the epoch); the grid's samples take "
-        f"{statistics.median(grid['preview']):.3f} s as a preview against {statistics.median(grid['full']):.3f} s "
+        f"{label}: an epoch trains {median['training']:.2f} s and its extras take "
+        f"{median['extras']:.2f} s ({row['extras_share']:.0%} of the epoch); the grid's samples take "
+        f"{median['preview']:.3f} s as a preview against {median['full']:.3f} s "
         f"with full statistics ({row['grid_full_over_preview']:.1f}x); median over epochs 2-{args.epochs} "
         f"and {args.repeats} grids each"
     )
