@@ -218,6 +218,21 @@ def test_each_help_string_says_its_default_once(parser):
     assert "(default" not in parser().format_help().replace("(default:", "")  # one form: "(default: X)"
 
 
+def test_help_gives_what_a_run_with_no_arguments_trains_with(capsys):
+    # The user reads --help, then runs the command alone: the help's figure is the one the run uses.
+    assert train.main(["--print-config"]) == 0
+    resolved = TrainConfig.from_json(capsys.readouterr().out)
+    text = " ".join(parsers.train_parser().format_help().split())
+    assert resolved.epochs == 200 and "number of epochs (default: 200 with no arguments;" in text
+    assert "or 40)" in text  # what a dataset without a preset value gets (TrainConfig's own default)
+    assert resolved.batch_size == 32 and "samples per step (default: 32 with no arguments;" in text
+    assert resolved.g_lr == 3.2e-3 and "generator learning rate (default: 0.0032 with no arguments;" in text
+    assert resolved.ema == 0.999 and "e.g. 0.999 (default: 0.999 with no arguments;" in text
+    assert resolved.r1_gamma == 1.0 and "0 is off (default: 1 with no arguments;" in text
+    # A setting the preset leaves alone shows the one default.
+    assert resolved.latent_dim == 100 and "latent vector (default: 100)" in text
+
+
 def test_dataset_help_lists_every_accepted_form():
     text = parsers.train_parser()._option_string_actions["--dataset"].help
     for name in catalog.DATASETS:

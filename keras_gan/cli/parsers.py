@@ -33,18 +33,32 @@ SAMPLE_SUFFIXES = (".png", ".npy")
 INTERPOLATION_SUFFIXES = (".png", ".gif")
 
 
-def _default(name: str) -> str:
-    """`` (default: VALUE)`` for a ``TrainConfig`` field, written as a user would type it."""
-    value = defaults()[name]
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return ""
+def _typed(value) -> str | None:
+    """A setting's value as a user would type it; None for a flag's on/off and for no value."""
+    if value is None or isinstance(value, bool):
+        return None
     if isinstance(value, float):
-        return f" (default: {value:g})"
+        return f"{value:g}"
     if isinstance(value, tuple):
-        return f" (default: {','.join(map(str, value))})"
-    return f" (default: {value})"
+        return ",".join(map(str, value))
+    return str(value)
+
+
+def _default(name: str, otherwise: str | None = None) -> str:
+    """`` (default: ...)`` for a ``TrainConfig`` field; ``otherwise`` says what a default of None means.
+
+    Where the preset of a run with no arguments (``presets.DEFAULT_DATASET``'s)
+    sets the field to another value, that value comes first: it is what
+    ``python -m keras_gan.train`` alone trains with. Other datasets' presets
+    may set the field too, which the text says.
+    """
+    value = defaults()[name]
+    fallback = _typed(value) or otherwise
+    preset = presets.PRESETS[presets.DEFAULT_DATASET]
+    if name in preset and preset[name] != value and _typed(preset[name]) is not None:
+        alone = f"{_typed(preset[name])} with no arguments; else the dataset's or the model's preset"
+        return f" (default: {alone}, or {fallback})" if fallback else f" (default: {alone})"
+    return f" (default: {fallback})" if fallback else ""
 
 
 def train_parser() -> argparse.ArgumentParser:
@@ -101,7 +115,7 @@ def _add_stabiliser_flags(group) -> None:
     add("--no-lr-decay", action="store_true", help="constant learning rates, where a preset or --config decays them")
     add("--d-lr", metavar="LR", type=float,
         help="discriminator learning rate (default: --lr); with --g-lr the two time-scale update rule, Heusel et al. 2017")
-    add("--g-lr", metavar="LR", type=float, help="generator learning rate (default: --lr)")
+    add("--g-lr", metavar="LR", type=float, help="generator learning rate" + _default("g_lr", otherwise="--lr"))
     add("--gp-weight", metavar="LAMBDA", type=float,
         help="WGAN-GP gradient penalty lambda (default: the loss's own: 10 for wgan_gp, else 0)")
     add("--r1-gamma", metavar="GAMMA", type=float, help="R1 penalty on real data, Mescheder et al. 2018; 0 is off"
@@ -117,7 +131,7 @@ def _add_stabiliser_flags(group) -> None:
     add("--instance-noise-steps", metavar="N", type=int,
         help="steps over which the instance noise decays to 0 (default: the whole run)")
     add("--ema", type=float, metavar="DECAY",
-        help="moving average of G's weights, for sampling and saving, e.g. 0.999 (default: off)")
+        help="moving average of G's weights, for sampling and saving, e.g. 0.999" + _default("ema", otherwise="off"))
     add("--no-ema", action="store_true", help="no moving average, where a preset has one")
     add("--diffaugment", metavar="POLICY",
         help="DiffAugment on D's inputs, Zhao et al. 2020, e.g. color,translation,cutout (default: off)")
@@ -136,7 +150,8 @@ def _add_network_flags(group) -> None:
     add("--seed-convs", type=int, metavar="N",
         help="dcgan, cgan: stride-1 convolutions on the generator's first feature map" + _default("seed_convs"))
     add("--upsample-kernel-size", type=int, metavar="K",
-        help="dcgan, cgan: kernel of the generator's transposed convolutions (default: the generator's own)")
+        help="dcgan, cgan: kernel of the generator's transposed convolutions"
+        + _default("upsample_kernel_size", otherwise="the generator's own"))
     add("--conditioning", choices=CONDITIONINGS,
         help="cgan: how D sees the label, projection (Miyato & Koyama 2018) or one-hot channels"
         + _default("conditioning"))
