@@ -1,7 +1,8 @@
 """The three commands' argument parsers, built without TensorFlow so that ``--help`` answers at once.
 
 Each flag's default is said once, in its help, and comes from the
-``TrainConfig`` field it sets (:func:`keras_gan.cli.config.defaults`). The
+``TrainConfig`` field it sets (:func:`keras_gan.cli.config.defaults`),
+after the value of the run with no arguments where its preset sets another. The
 training parser's defaults are ``argparse.SUPPRESS``: the namespace it
 returns holds only the flags that were typed, which is how a flag typed with
 its default value still wins over a ``--config`` file or a preset.
