@@ -175,18 +175,28 @@ def drs_statistics(gan, generator, dataset: str, seed: int) -> dict:
 
     The run's discriminator is refitted against the saved generator on the
     run's own training points (``keras_gan.evaluation.rejection``); no more training of
-    the generator, and the plain samples above are not affected.
+    the generator, and the plain samples above are not affected. When the
+    refitted discriminator keeps too few proposals, the result is
+    ``{"failed": reason}`` and the run's other figures stand.
     """
     started = time.perf_counter()
     real = data.load(dataset, seed=seed).x
     critic = rejection.refit_discriminator(gan.discriminator, generator, real, seed=seed, pack=gan.pack)
-    samples, info = rejection.rejection_sample(generator, critic, NUM_SAMPLES, seed=seed + 1, pack=gan.pack)
+    try:
+        samples, info = rejection.rejection_sample(generator, critic, NUM_SAMPLES, seed=seed + 1, pack=gan.pack)
+    except rejection.TooFewKept as error:
+        return {"failed": str(error)}
     stats = protocol(dataset, samples)
     return {
         **protocol_figures(stats),
         "acceptance": info.acceptance,
         "seconds": time.perf_counter() - started,
     }
+
+
+def drs_measured(row: dict) -> bool:
+    """Whether ``row`` holds rejection-sampling figures (not run, or failed, otherwise)."""
+    return bool(row.get("drs")) and "failed" not in row["drs"]
 
 
 def mean_se(values) -> tuple[float, float]:
@@ -214,7 +224,11 @@ def summarize(rows: list[dict], dataset: str, setting: str, view: str = "saved")
         raise ValueError(f"unknown view {view!r}; valid: {', '.join(VIEWS)}")
     drs = view == "drs"
     picked = [
-        r for r in rows if r["dataset"] == dataset and row_variant(r) == setting and (view == "saved" or r.get(view))
+        r
+        for r in rows
+        if r["dataset"] == dataset
+        and row_variant(r) == setting
+        and (view == "saved" or (drs_measured(r) if drs else r.get(view)))
     ]
     if not picked:
         return None
@@ -328,11 +342,10 @@ def per_seed_table(rows: list[dict]) -> str:
     for r in sorted(rows, key=lambda r: (r["dataset"], row_variant(r), r["seed"])):
         d, t = r.get("drs"), r.get("trained")
         precise = f"{100 * r['precise']['high_quality']:.2f}" if r.get("precise") else "not measured"
-        drs = (
-            f"{d['modes']} | {100 * d['high_quality']:.1f} | {d['reverse_kl']:.4f} | {100 * d['acceptance']:.0f}"
-            if d
-            else "not run | | |"
-        )
+        if drs_measured(r):
+            drs = f"{d['modes']} | {100 * d['high_quality']:.1f} | {d['reverse_kl']:.4f} | {100 * d['acceptance']:.0f}"
+        else:
+            drs = "kept too few | | |" if d else "not run | | |"
         if t:
             trained = f"{t['modes']} | {100 * t['high_quality']:.1f} | {t['reverse_kl']:.4f} | {spread(t)}"
         else:  # None: the run had no moving average; absent: a row from before the script scored it
@@ -377,6 +390,8 @@ def main(argv=None) -> int:
                     with_drs = (
                         f"with DRS sampling {drs['modes']} modes, {100 * drs['high_quality']:.1f}% HQ, "
                         f"reverse KL {drs['reverse_kl']:.4f}, {100 * drs['acceptance']:.0f}% accepted"
+                        if drs_measured(row)
+                        else f"DRS sampling failed: {drs['failed']}"
                     )
                     print(
                         f"{dataset} {row['variant']} seed {seed}: {row['modes']} modes, "

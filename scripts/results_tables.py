@@ -229,7 +229,7 @@ def render_mode_collapse(result: Result) -> list[str]:
     for (dataset, variant), runs in sorted(groups.items(), key=lambda item: (item[0][0] != "ring", item[0][1])):
         for view, what in VIEWS.items():
             figures = [run if view is None else run.get(view) for run in runs]
-            figures = [f for f in figures if f]
+            figures = [f for f in figures if f and "failed" not in f]  # a failed rejection sampling has no figures
             if not figures:
                 continue
             cells = []

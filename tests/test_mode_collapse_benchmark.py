@@ -96,6 +96,27 @@ def test_the_drs_row_summarises_the_rejection_sampled_statistics():
     )
 
 
+def test_a_run_whose_rejection_sampling_keeps_too_few_keeps_its_other_figures(tmp_path, monkeypatch):
+    monkeypatch.setitem(
+        PRESETS, "ring", {**PRESETS["ring"], "epochs": 1, "steps_per_epoch": 2, "batch_size": 20}
+    )
+
+    def keeps_too_few(*args, **kwargs):
+        raise mode_collapse.rejection.TooFewKept("rejection sampling kept 12 of 2500000 proposals, short of 2500")
+
+    monkeypatch.setattr(mode_collapse.rejection, "rejection_sample", keeps_too_few)
+    row = mode_collapse.run_one("ring", "recommended", 0, tmp_path)
+    assert row["drs"] == {"failed": "rejection sampling kept 12 of 2500000 proposals, short of 2500"}
+    assert 0 <= row["modes"] <= 8 and row["precise"]["samples"] == 100_000 and row["trained"]["modes"] <= 8
+
+    measured = fake_row("ring", "recommended", 1, 8, 0.98, 0.01)
+    measured["drs"] = {"modes": 8, "high_quality": 0.99, "reverse_kl": 0.01, "acceptance": 0.5, "seconds": 10.0}
+    rows = [row, measured]
+    assert mode_collapse.summarize(rows, "ring", "recommended", view="drs")["n"] == 1
+    assert mode_collapse.summarize(rows, "ring", "recommended")["n"] == 2
+    assert "| kept too few | | |" in mode_collapse.per_seed_table(rows)
+
+
 def test_the_trained_generator_row_summarises_the_generator_behind_the_average():
     rows = [fake_row("grid", "recommended", s, 25, 0.97, 0.01) for s in range(2)]
     rows[0]["trained"] = {"modes": 25, "high_quality": 0.95, "reverse_kl": 0.02, "mode_spread": 0.04}

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_gan.evaluation.rejection import acceptance_probability, refit_discriminator, rejection_sample
+from keras_gan.evaluation.rejection import TooFewKept, acceptance_probability, refit_discriminator, rejection_sample
 
 
 def linear(weight, bias, name):
@@ -47,8 +47,9 @@ def test_rejection_with_the_true_density_ratio_turns_one_gaussian_into_another()
 def test_rejection_that_keeps_too_little_is_stopped_with_a_clear_error():
     generator = linear(1.0, 0.0, "identity")
     critic = linear(30.0, 0.0, "steep")  # keeps only the far right tail
-    with pytest.raises(ValueError, match="rejection sampling kept .* short of 100"):
+    with pytest.raises(TooFewKept, match="rejection sampling kept .* short of 100") as caught:
         rejection_sample(generator, critic, 100, seed=0, burn_in=1000, batch_size=1000, max_proposals=3000)
+    assert isinstance(caught.value, ValueError)
 
 
 def test_refitting_trains_a_copy_toward_the_real_data_and_leaves_the_original_alone():

@@ -45,6 +45,10 @@ from keras_gan import checks
 from keras_gan.sampling import latent_vectors, predict_in_batches
 
 
+class TooFewKept(ValueError):
+    """:func:`rejection_sample` drew its ``max_proposals`` before it kept ``n`` samples."""
+
+
 @dataclasses.dataclass(frozen=True)
 class RejectionInfo:
     """What one :func:`rejection_sample` call did."""
@@ -153,8 +157,8 @@ def rejection_sample(
 
     ``burn_in`` proposals set the first estimate of the largest logit ``M``;
     later proposals raise it when they exceed it, as in the paper. Raises
-    ``ValueError`` when ``max_proposals`` (default ``1000 * n``) are drawn
-    before ``n`` are kept.
+    :class:`TooFewKept` (a ``ValueError``) when ``max_proposals`` (default
+    ``1000 * n``) are drawn before ``n`` are kept.
 
     With ``pack > 1`` the critic judges packs of ``pack`` consecutive
     proposals and a pack is kept or rejected whole (the module's note);
@@ -181,7 +185,7 @@ def rejection_sample(
     kept, accepted, proposed = [], 0, 0
     while accepted < n:
         if proposed >= max_proposals:
-            raise ValueError(
+            raise TooFewKept(
                 f"rejection sampling kept {accepted} of {proposed} proposals, short of {n}; "
                 "lower gamma or refit the discriminator"
             )
