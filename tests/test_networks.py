@@ -46,6 +46,20 @@ def test_fourier_frequencies_have_the_requested_spread():
     assert abs(projection.std() - 2.0) < 0.1 and abs(projection.mean()) < 0.1
 
 
+def test_several_fourier_scales_draw_one_block_of_frequencies_each_and_survive_saving(tmp_path):
+    keras.utils.set_random_seed(0)
+    d = networks.mlp_discriminator((2,), hidden_units=(8,), fourier_features=4001, fourier_scale=(2.0, 32.0))
+    fourier = d.get_layer("fourier_features")
+    projection = keras.ops.convert_to_numpy(fourier.projection)
+    # 4001 columns in two blocks: the first scale takes the odd one.
+    assert fourier.column_scales() == [2.0] * 2001 + [32.0] * 2000
+    assert abs(projection[:, :2001].std() - 2.0) < 0.1 and abs(projection[:, 2001:].std() - 32.0) < 1.6
+    d.save(tmp_path / "d.keras")
+    restored = keras.models.load_model(tmp_path / "d.keras").get_layer("fourier_features")
+    assert restored.scale == (2.0, 32.0)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(restored.projection), projection)
+
+
 def test_fourier_discriminator_trains_its_dense_layers_only_and_survives_saving(tmp_path):
     keras.utils.set_random_seed(0)
     d = networks.mlp_discriminator((4,), hidden_units=(8,), data_scale=4.0, fourier_features=16, fourier_scale=2.0)
@@ -71,6 +85,9 @@ def test_fourier_discriminator_trains_its_dense_layers_only_and_survives_saving(
         ({"fourier_features": -1}, "fourier_features must be a non-negative integer, got -1"),
         ({"fourier_features": 2.5}, "fourier_features must be a non-negative integer, got 2.5"),
         ({"fourier_features": 8, "fourier_scale": 0}, "fourier_scale must be a positive number, got 0"),
+        ({"fourier_features": 8, "fourier_scale": []}, r"fourier_scale must be a positive number or a list of them, got \[\]"),
+        ({"fourier_features": 8, "fourier_scale": [2, -1]}, r"fourier_scale must be .* a list of them, got \[2, -1\]"),
+        ({"fourier_features": 2, "fourier_scale": [1, 2, 4]}, "fourier_scale gives 3 scales; fourier_features must be at least that, got 2"),
     ],
 )
 def test_fourier_discriminator_refuses_bad_settings(kwargs, message):

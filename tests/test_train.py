@@ -111,6 +111,19 @@ def test_cli_data_scale_puts_the_rescaling_into_the_saved_generator(tmp_path):
     assert rescaling.scale == 4.0 and generator.layers[-1] is rescaling
 
 
+def test_the_cli_takes_several_fourier_scales_and_a_resumed_run_keeps_them(tmp_path, capsys):
+    out = tmp_path / "grid"
+    argv = ["--dataset", "grid", "--fourier-scale", "2,32", "--epochs", "1", "--steps-per-epoch", "2", "--out", str(out)]
+    assert train.main([*argv, "--quiet", "--no-lr-decay"]) == 0
+    assert json.loads((out / "config.json").read_text())["fourier_scale"] == [2.0, 32.0]
+    assert train.main(["--resume", str(out), "--epochs", "2", "--quiet"]) == 0
+    assert TrainConfig.from_json((out / "config.json").read_text()).fourier_scale == (2.0, 32.0)
+    with pytest.raises(SystemExit):
+        train.main(["--dataset", "grid", "--fourier-scale", "2,fine", "--out", str(tmp_path / "bad")])
+    assert "expected a number or comma-separated numbers such as 2,32, got '2,fine'" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+
+
 def test_grid_preset_gives_the_discriminator_fourier_features_and_the_cli_turns_them_off(tmp_path):
     gan = train.build_gan(TrainConfig.for_dataset("grid"), (2,))
     fourier = gan.discriminator.get_layer("fourier_features")

@@ -134,7 +134,8 @@ class TrainConfig:
             its first dense layer, beside the input
             (``keras_gan.networks.mlp.FourierFeatures``); 0 is none.
         fourier_scale: the standard deviation of those features'
-            frequencies.
+            frequencies, or a list of them that splits the features into
+            blocks, one per scale (coarse and fine frequencies side by side).
         conditioning: for ``model="cgan"``, how the discriminator sees the
             label: ``"projection"`` (Miyato & Koyama 2018) or ``"concat"``
             (one-hot label channels); see ``keras_gan.networks.conditional``.
@@ -226,7 +227,7 @@ class TrainConfig:
     mlp_units: tuple[int, ...] | None = setting(None)
     generator_units: tuple[int, ...] | None = setting(None)
     fourier_features: int = setting(0)
-    fourier_scale: float = setting(2.0)
+    fourier_scale: float | tuple[float, ...] = setting(2.0)
     conditioning: str = setting("projection")
     l1_weight: float = setting(100.0)
     cycle_weight: float = setting(10.0)
@@ -253,7 +254,7 @@ class TrainConfig:
                 self.image_shape = tuple(int(v) for v in self.image_shape)
             except (TypeError, ValueError):
                 raise ValueError(f"image_shape must be (height, width, channels), got {self.image_shape!r}") from None
-        for name in ("mlp_units", "generator_units"):
+        for name in ("mlp_units", "generator_units", "fourier_scale"):
             if isinstance(getattr(self, name), list):  # read back from config.json
                 setattr(self, name, tuple(getattr(self, name)))
         self.validate()

@@ -41,7 +41,7 @@ def _typed(value) -> str | None:
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, tuple):
-        return ",".join(map(str, value))
+        return ",".join(map(_typed, value))
     return str(value)
 
 
@@ -165,8 +165,9 @@ def _add_network_flags(group) -> None:
         help="mlp: the generator's hidden widths, where they differ from --mlp-units")
     add("--fourier-features", metavar="N", type=int,
         help="mlp: N fixed random Fourier features (Tancik et al. 2020) at D's input" + _default("fourier_features"))
-    add("--fourier-scale", metavar="S", type=float,
-        help="mlp: spread of those features' frequencies" + _default("fourier_scale"))
+    add("--fourier-scale", metavar="S[,S...]", type=_scale_list,
+        help="mlp: spread of those features' frequencies; several split them into blocks, one per spread"
+        + _default("fourier_scale"))
     add("--l1-weight", metavar="LAMBDA", type=float, help="pix2pix: weight of the L1 term" + _default("l1_weight"))
     add("--cycle-weight", metavar="W", type=float,
         help="cyclegan: weight of each cycle-consistency term" + _default("cycle_weight"))
@@ -189,6 +190,15 @@ def _unit_list(text: str) -> tuple[int, ...]:
         return tuple(int(part) for part in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated layer widths such as 256,256,256, got {text!r}") from None
+
+
+def _scale_list(text: str) -> float | tuple[float, ...]:
+    """``"2"`` -> ``2.0``; ``"2,32"`` -> ``(2.0, 32.0)``, for ``--fourier-scale``."""
+    try:
+        scales = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or comma-separated numbers such as 2,32, got {text!r}") from None
+    return scales[0] if len(scales) == 1 else scales
 
 
 def _add_execution_flags(group) -> None:

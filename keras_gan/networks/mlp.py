@@ -81,23 +81,41 @@ class FourierFeatures(layers.Layer):
     (saved and restored with the model, never updated by an optimizer) and is
     drawn from Keras's random state when the layer is built. Flat inputs only.
 
+    Several scales split ``B``'s columns into consecutive blocks of (nearly)
+    equal size, one block per scale, in the order given: coarse frequencies
+    that shape the landscape between far-apart points beside fine ones that
+    resolve detail within a small region (multi-scale Fourier features, Wang
+    et al. 2021, "On the eigenvector bias of Fourier feature networks").
+
     Args:
         features: columns of ``B``; the output has ``2 * features`` plus the
             input's own features.
         scale: standard deviation of ``B``'s entries: the typical frequency,
-            in radians per unit of input.
+            in radians per unit of input; or a sequence of them, one per block.
     """
 
-    def __init__(self, features: int, scale: float, **kwargs):
+    def __init__(self, features: int, scale: float | Sequence[float], **kwargs):
         super().__init__(**kwargs)
-        self.features, self.scale = checks.integer("features", features, 1), checks.number("scale", scale)
+        self.features = checks.integer("features", features, 1)
+        scales = fourier_scales(scale, "scale")
+        if len(scales) > self.features:
+            raise ValueError(f"{len(scales)} scales need at least as many features, got {self.features}")
+        self.scale = scales[0] if len(scales) == 1 else scales
+
+    def column_scales(self) -> list[float]:
+        """Each column's standard deviation: the scales' blocks, the first ``features % scales`` one wider."""
+        scales = self.scale if isinstance(self.scale, tuple) else (self.scale,)
+        size, extra = divmod(self.features, len(scales))
+        return [s for i, s in enumerate(scales) for _ in range(size + (i < extra))]
 
     def build(self, input_shape):
+        column_scales = self.column_scales()
+
+        def initializer(shape, dtype=None):
+            return keras.initializers.RandomNormal(stddev=1.0)(shape, dtype) * ops.convert_to_tensor(column_scales, dtype)
+
         self.projection = self.add_weight(
-            shape=(input_shape[-1], self.features),
-            initializer=keras.initializers.RandomNormal(stddev=self.scale),
-            trainable=False,
-            name="projection",
+            shape=(input_shape[-1], self.features), initializer=initializer, trainable=False, name="projection"
         )
 
     def call(self, inputs):
@@ -108,7 +126,8 @@ class FourierFeatures(layers.Layer):
         return (*input_shape[:-1], 2 * self.features + input_shape[-1])
 
     def get_config(self):
-        return {**super().get_config(), "features": self.features, "scale": self.scale}
+        scale = list(self.scale) if isinstance(self.scale, tuple) else self.scale
+        return {**super().get_config(), "features": self.features, "scale": scale}
 
 
 def mlp_discriminator(
@@ -118,7 +137,7 @@ def mlp_discriminator(
     spectral_norm: bool = False,
     data_scale: float = 1.0,
     fourier_features: int = 0,
-    fourier_scale: float = 2.0,
+    fourier_scale: float | Sequence[float] = 2.0,
     name: str = "mlp_discriminator",
 ) -> keras.Model:
     """Builds a dense discriminator ``x -> logit`` (no sigmoid: the losses take logits).
@@ -137,7 +156,8 @@ def mlp_discriminator(
             with this many frequencies feeds the first dense layer (after the
             unit-scale rescaling); 0 is none.
         fourier_scale: the spread of those frequencies (radians per unit of
-            the rescaled input).
+            the rescaled input), or several spreads, one per block of them
+            (:class:`FourierFeatures`).
         name: model name.
     """
     wrap = SpectralNormalization if spectral_norm else (lambda layer: layer)
@@ -156,10 +176,26 @@ def mlp_discriminator(
     return keras.Model(x_in, logit, name=name)
 
 
+def fourier_scales(scale, name: str = "fourier_scale") -> tuple[float, ...]:
+    """``scale`` as a tuple of floats; raises ``ValueError`` unless it is a positive number or a non-empty list of them."""
+    if isinstance(scale, (list, tuple)):
+        if not scale:
+            raise ValueError(f"{name} must be a positive number or a list of them, got {scale!r}")
+        try:
+            return tuple(checks.number(name, s) for s in scale)
+        except ValueError:
+            raise ValueError(f"{name} must be a positive number or a list of them, got {scale!r}") from None
+    return (checks.number(name, scale),)
+
+
 def check_fourier_settings(fourier_features, fourier_scale) -> int:
     """Returns ``fourier_features``; raises ``ValueError`` naming whichever of the two settings is bad."""
     fourier_features = checks.integer("fourier_features", fourier_features)
-    checks.number("fourier_scale", fourier_scale)
+    scales = fourier_scales(fourier_scale)
+    if fourier_features and len(scales) > fourier_features:
+        raise ValueError(
+            f"fourier_scale gives {len(scales)} scales; fourier_features must be at least that, got {fourier_features}"
+        )
     return fourier_features
 
 
