@@ -97,9 +97,7 @@ class FourierFeatures(layers.Layer):
     def __init__(self, features: int, scale: float | Sequence[float], **kwargs):
         super().__init__(**kwargs)
         self.features = checks.integer("features", features, 1)
-        scales = fourier_scales(scale, "scale")
-        if len(scales) > self.features:
-            raise ValueError(f"{len(scales)} scales need at least as many features, got {self.features}")
+        scales = fourier_scales(scale, self.features, "scale", "features")
         self.scale = scales[0] if len(scales) == 1 else scales
 
     def column_scales(self) -> list[float]:
@@ -176,26 +174,29 @@ def mlp_discriminator(
     return keras.Model(x_in, logit, name=name)
 
 
-def fourier_scales(scale, name: str = "fourier_scale") -> tuple[float, ...]:
-    """``scale`` as a tuple of floats; raises ``ValueError`` unless it is a positive number or a non-empty list of them."""
+def fourier_scales(
+    scale, features: int = 0, name: str = "fourier_scale", features_name: str = "fourier_features"
+) -> tuple[float, ...]:
+    """``scale`` as a tuple of floats; raises ``ValueError`` unless it is a positive number or a non-empty list of them,
+    and, where ``features`` is positive, no more of them than ``features`` (each scale takes a block of columns)."""
     if isinstance(scale, (list, tuple)):
         if not scale:
             raise ValueError(f"{name} must be a positive number or a list of them, got {scale!r}")
         try:
-            return tuple(checks.number(name, s) for s in scale)
+            scales = tuple(checks.number(name, s) for s in scale)
         except ValueError:
             raise ValueError(f"{name} must be a positive number or a list of them, got {scale!r}") from None
-    return (checks.number(name, scale),)
+    else:
+        scales = (checks.number(name, scale),)
+    if features and len(scales) > features:
+        raise ValueError(f"{name} gives {len(scales)} scales; {features_name} must be at least that, got {features}")
+    return scales
 
 
 def check_fourier_settings(fourier_features, fourier_scale) -> int:
     """Returns ``fourier_features``; raises ``ValueError`` naming whichever of the two settings is bad."""
     fourier_features = checks.integer("fourier_features", fourier_features)
-    scales = fourier_scales(fourier_scale)
-    if fourier_features and len(scales) > fourier_features:
-        raise ValueError(
-            f"fourier_scale gives {len(scales)} scales; fourier_features must be at least that, got {fourier_features}"
-        )
+    fourier_scales(fourier_scale, fourier_features)
     return fourier_features
 
 
