@@ -475,6 +475,7 @@ def test_the_small_data_benchmark_writes_every_row_with_its_fid_and_provenance(t
         (["--train-size", "5000"], "--train-size must lie in 1..4000 (the shipped training digits), got 5000"),
         (["--train-size", "16", "--batch-size", "32"], "--batch-size must lie in 1..16 (--train-size), got 32"),
         (["--steps", "0"], "--steps and --draws must be positive, got 0 and 3"),
+        (["--ada-target", "1"], "--ada-target must lie strictly between 0 and 1, got 1.0"),
     ],
 )
 def test_the_small_data_benchmark_refuses_bad_settings_before_writing(argv, message, tmp_path):
@@ -505,8 +506,19 @@ def test_the_small_data_summary_by_hand():
          "Small-data training: 100 digits with no augmentation and ADA"),
         (["--settings", "ada", "--steps", "13500", "--r1-gamma", "0"],
          "Small-data training: 500 digits with ADA (steps 13500, r1 gamma 0)"),
+        (["--settings", "none", "ada", "--ada-target", "0.3"],
+         "Small-data training: 500 digits with no augmentation and ADA (ada target 0.3)"),
     ],
 )
 def test_the_small_data_title_names_the_rows_that_ran_and_the_changed_settings(argv, expected):
     benchmark = load_small_data_benchmark()
     assert benchmark.title(benchmark.build_parser().parse_args(argv)) == expected
+
+
+def test_the_small_data_benchmark_steers_ada_to_the_target_it_is_given():
+    benchmark = load_small_data_benchmark()
+    args = benchmark.build_parser().parse_args(["--ada-target", "0.3", "--base-filters", "4"])
+    assert benchmark.augmentation(args, "ada") == {"ada_target": 0.3, "ada_ramp_images": 20_000}
+    assert benchmark.augmentation(args, "none") == {}
+    gan = benchmark.build_gan(args, "ada", seed=0)
+    assert gan.ada_target == 0.3
