@@ -149,17 +149,21 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def commands(runs: list[dict], label=None) -> list[str]:
-    """Each distinct (command, commit, machine) once, with the runs it produced."""
+    """Each distinct (command, commit, machine) once, with the runs it produced and the days they ran."""
     seen: dict[tuple, list[str]] = {}
+    days: dict[tuple, list[str]] = {}
     for run in runs:
         p = run["provenance"]
-        key = (p["command"], p["commit"], machine(p), p["date"][:10], p.get("note", ""))
+        key = (p["command"], p["commit"], machine(p), p.get("note", ""))
         seen.setdefault(key, []).append(label(run) if label else "")
+        days.setdefault(key, []).append(p["date"][:10])
     lines = []
-    for (command, sha, where, date, note), labels in seen.items():
+    for (command, sha, where, note), labels in seen.items():
         who = f"{', '.join(x for x in labels if x)}: " if any(labels) else ""
+        first, last = min(days[command, sha, where, note]), max(days[command, sha, where, note])
+        when = first if first == last else f"{first} to {last}"
         extra = f"; {note}" if note else ""
-        lines.append(f"* {who}`{command}` at commit `{sha[:7]}`, {where}, {date}{extra}.")
+        lines.append(f"* {who}`{command}` at commit `{sha[:7]}`, {where}, {when}{extra}.")
     return lines
 
 

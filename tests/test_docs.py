@@ -250,6 +250,16 @@ def test_generated_tables_replace_only_the_marked_text(tmp_path):
         results_tables.update_page("<!-- results: missing -->\n<!-- /results -->", results)
 
 
+def test_a_command_whose_runs_straddle_midnight_is_listed_once_with_both_days():
+    runs = [{"provenance": {**PROVENANCE, "date": "2026-12-07T23:58:00"}},
+            {"provenance": {**PROVENANCE, "date": "2026-12-08T00:03:00"}},
+            {"provenance": {**PROVENANCE, "date": "2026-12-08T00:09:00", "commit": "f" * 40}}]
+    assert results_tables.commands(runs) == [
+        "* `python x.py` at commit `0123456`, AMD EPYC, 2 cores, no GPU, 2026-12-07 to 2026-12-08.",
+        "* `python x.py` at commit `fffffff`, AMD EPYC, 2 cores, no GPU, 2026-12-08.",
+    ]
+
+
 def test_mean_and_standard_error():
     mean, error = results_tables.mean_and_error([16.0, 16.1, 14.5, 15.0, 15.1])
     assert mean == pytest.approx(15.34)
