@@ -51,14 +51,23 @@ def commit() -> str:
     return head.stdout.strip() + ("+changes" if dirty else "")
 
 
+# TensorFlow's thread settings, which change a run's arithmetic (the order of its sums) as well as its speed.
+THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+
+
 def record(script: str, argv: list[str]) -> dict:
     """The provenance of one benchmark run: command, commit, CPU model, cores, date, load average.
+
+    The command starts with the TensorFlow thread settings of the environment
+    it ran in, and ``cores_used`` says how many cores the process could use
+    when that was fewer than the machine's.
 
     ``commit`` ends in ``+changes`` when the package or the benchmarks had
     uncommitted edits, which a published figure must not have.
     """
-    return {
-        "command": shlex.join(["python", script, *argv]),
+    threads = [f"{name}={os.environ[name]}" for name in THREAD_VARIABLES if name in os.environ]
+    record = {
+        "command": " ".join([*threads, shlex.join(["python", script, *argv])]),
         "commit": commit(),
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
@@ -67,6 +76,10 @@ def record(script: str, argv: list[str]) -> dict:
         "load_average": list(os.getloadavg()),
         "python": sys.version.split()[0],
     }
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if usable != os.cpu_count():
+        record["cores_used"] = usable  # pinned, e.g. by taskset, to fewer cores than the machine has
+    return record
 
 
 def write_json(path: Path, report) -> None:

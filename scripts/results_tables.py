@@ -15,7 +15,7 @@ A result file is JSON, either an object or a list:
 Every run must carry a provenance record, its own ``"provenance"`` or the
 file's: ``command``, ``commit`` (the hash at which the command reproduces the
 run; a ``+changes`` suffix, an uncommitted tree, is refused), ``cpu`` (the model
-name), ``cores`` and ``date``; ``gpu`` and ``note`` are optional.
+name), ``cores`` and ``date``; ``gpu``, ``note`` and ``cores_used`` (a run pinned to fewer cores) are optional.
 ``benchmarks/provenance.py`` writes such records.
 
 docs/results.md marks where each file's tables go::
@@ -133,6 +133,8 @@ def duration(seconds) -> str:
 
 def machine(provenance: dict) -> str:
     cores = f"{provenance['cores']} cores"
+    if "cores_used" in provenance:
+        cores += f" ({provenance['cores_used']} used)"
     gpu = provenance.get("gpu")
     gpu = f", {', '.join(gpu) if isinstance(gpu, list) else gpu}" if gpu else ", no GPU"  # provenance.py lists them
     return f"{provenance['cpu']}, {cores}{gpu}"

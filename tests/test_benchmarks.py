@@ -375,6 +375,22 @@ def test_the_recorded_command_quotes_what_the_shell_would_split():
     assert record["command"] == "python benchmarks/time_to_quality.py --label 'quick recipe, 140 epochs' --seeds 3"
 
 
+def test_the_record_names_the_thread_settings_and_the_cores_a_pinned_run_could_use(monkeypatch):
+    import provenance
+
+    monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "1")
+    monkeypatch.delenv("TF_NUM_INTEROP_THREADS", raising=False)
+    monkeypatch.setattr(provenance.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(provenance.os, "cpu_count", lambda: 2)
+    record = provenance.record("benchmarks/small_data.py", ["--seeds", "0"])
+    assert record["command"] == "TF_NUM_INTRAOP_THREADS=1 python benchmarks/small_data.py --seeds 0"
+    assert (record["cores"], record["cores_used"]) == (2, 1)
+    monkeypatch.delenv("TF_NUM_INTRAOP_THREADS")
+    monkeypatch.setattr(provenance.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    record = provenance.record("benchmarks/small_data.py", ["--seeds", "0"])
+    assert record["command"] == "python benchmarks/small_data.py --seeds 0" and "cores_used" not in record
+
+
 def test_epoch_extras_splits_each_epoch_and_times_the_grid_with_both_statistics(tmp_path, capsys):
     extras = load_benchmark_script("epoch_extras")
     out = tmp_path / "extras.json"

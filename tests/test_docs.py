@@ -246,6 +246,7 @@ def test_generated_tables_replace_only_the_marked_text(tmp_path):
     assert "| 1 | 45.5 |" in updated and "stale" not in updated and updated.endswith("<!-- /results -->\noutro\n")
     assert results_tables.update_page(updated, results) == updated
     assert results_tables.machine({**PROVENANCE, "gpu": ["/physical_device:GPU:0"]}) == "AMD EPYC, 2 cores, /physical_device:GPU:0"
+    assert results_tables.machine({**PROVENANCE, "cores_used": 1}) == "AMD EPYC, 2 cores (1 used), no GPU"
     with pytest.raises(ValueError, match="names missing, which benchmarks/results/ does not hold"):
         results_tables.update_page("<!-- results: missing -->\n<!-- /results -->", results)
 
