@@ -28,7 +28,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import argparse  # noqa: E402
 import dataclasses  # noqa: E402
-import json  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -103,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     changes = dict(args.changes)
     label = args.label or variant_label("preset", changes)
     json_path = Path(args.json)
-    rows = json.loads(json_path.read_text()) if json_path.is_file() else []
+    rows = provenance.read_rows(json_path)
     with tempfile.TemporaryDirectory() as tmp:
         config = apply_changes(TrainConfig.for_dataset(DATASET, out=str(Path(tmp) / "run")), changes)
         config = dataclasses.replace(config, epochs=args.epochs)
@@ -128,8 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         "grid_full_over_preview": median["full"] / median["preview"],
         "provenance": provenance.record("benchmarks/epoch_extras.py", argv),
     }
-    rows = [r for r in rows if r["label"] != label] + [row]
-    json_path.write_text(json.dumps(rows, indent=1))
+    provenance.put_row(json_path, rows, row, key=lambda r: r["label"])
     print(
         f"{label}: an epoch trains {median['training']:.2f} s and its extras take "
         f"{median['extras']:.2f} s ({row['extras_share']:.0%} of the epoch); the grid's samples take "

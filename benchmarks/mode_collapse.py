@@ -374,7 +374,7 @@ def main(argv=None) -> int:
         for setting in args.settings:
             config_for(dataset, setting, args.first_seed, "out", changes)
     json_path = Path(args.json)
-    rows = json.loads(json_path.read_text()) if json_path.is_file() else []
+    rows = provenance.read_rows(json_path)
     with tempfile.TemporaryDirectory() as tmp:
         runs_dir = Path(args.runs_dir or tmp)
         for dataset in args.datasets:
@@ -382,10 +382,7 @@ def main(argv=None) -> int:
                 for seed in range(args.first_seed, args.first_seed + args.seeds):
                     row = run_one(dataset, setting, seed, runs_dir, changes)
                     row["provenance"] = provenance.record("benchmarks/mode_collapse.py", sys.argv[1:] if argv is None else argv)
-                    key = (dataset, row["variant"], seed)
-                    rows = [r for r in rows if (r["dataset"], row_variant(r), r["seed"]) != key]
-                    rows.append(row)
-                    json_path.write_text(json.dumps(rows, indent=1))
+                    rows = provenance.put_row(json_path, rows, row, key=lambda r: (r["dataset"], row_variant(r), r["seed"]))
                     drs = row["drs"]
                     with_drs = (
                         f"with DRS sampling {drs['modes']} modes, {100 * drs['high_quality']:.1f}% HQ, "

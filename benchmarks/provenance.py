@@ -86,3 +86,24 @@ def write_json(path: Path, report) -> None:
     """Writes ``report`` to ``path`` as indented JSON, making its folder if needed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1) + "\n")
+
+
+def read_rows(path: Path) -> list[dict]:
+    """The rows of the JSON list at ``path``, or none when there is no file yet.
+
+    Read before training, so that a file that is not such a list fails the run
+    before it has cost anything.
+    """
+    if not path.is_file():
+        return []
+    rows = json.loads(path.read_text())
+    if not isinstance(rows, list):
+        raise ValueError(f"{path} holds a {type(rows).__name__}, not the list of rows this benchmark appends to")
+    return rows
+
+
+def put_row(path: Path, rows: list[dict], row: dict, key) -> list[dict]:
+    """``rows`` with ``row`` in place of every row whose ``key(...)`` is the same, written to ``path``."""
+    rows = [r for r in rows if key(r) != key(row)] + [row]
+    write_json(path, rows)
+    return rows

@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     apply_changes(TrainConfig.for_dataset(DATASET, out="out"), changes)
     QualityCurve(args.curve_every)
     json_path = Path(args.json)
-    rows = json.loads(json_path.read_text()) if json_path.is_file() else []
+    rows = provenance.read_rows(json_path)
     with tempfile.TemporaryDirectory() as tmp:
         runs_dir = Path(args.runs_dir or tmp)
         for seed in range(args.first_seed, args.first_seed + args.seeds):
@@ -178,9 +178,7 @@ def main(argv: list[str] | None = None) -> int:
             config = dataclasses.replace(apply_changes(config, changes), overwrite=True)
             row = {"label": label, "changes": changes, **run_seed(config, args.curve_every, startup)}
             row["provenance"] = provenance.record("benchmarks/time_to_quality.py", argv)
-            rows = [r for r in rows if (r["label"], r["seed"]) != (label, seed)]
-            rows.append(row)
-            json_path.write_text(json.dumps(rows, indent=1))
+            rows = provenance.put_row(json_path, rows, row, key=lambda r: (r["label"], r["seed"]))
             print(
                 f"{label} seed {seed}: FID {row['fid']:.2f} (floor {row['fid_floor']:.2f}), "
                 f"{row['wall_seconds']:.0f} s wall, {row['cpu_seconds']:.0f} s CPU, {row['steps']} steps, "

@@ -391,6 +391,20 @@ def test_the_record_names_the_thread_settings_and_the_cores_a_pinned_run_could_u
     assert record["command"] == "python benchmarks/small_data.py --seeds 0" and "cores_used" not in record
 
 
+def test_a_row_of_the_same_key_replaces_the_old_one_and_other_rows_stay(tmp_path):
+    import provenance
+
+    path = tmp_path / "rows.json"
+    assert provenance.read_rows(path) == []
+    rows = provenance.put_row(path, [], {"label": "a", "seed": 0, "fid": 30.0}, key=lambda r: (r["label"], r["seed"]))
+    rows = provenance.put_row(path, rows, {"label": "a", "seed": 1, "fid": 20.0}, key=lambda r: (r["label"], r["seed"]))
+    rows = provenance.put_row(path, rows, {"label": "a", "seed": 0, "fid": 25.0}, key=lambda r: (r["label"], r["seed"]))
+    assert provenance.read_rows(path) == rows == [{"label": "a", "seed": 1, "fid": 20.0}, {"label": "a", "seed": 0, "fid": 25.0}]
+    path.write_text('{"title": "a report, not rows"}')
+    with pytest.raises(ValueError, match="rows.json holds a dict, not the list of rows this benchmark appends to"):
+        provenance.read_rows(path)
+
+
 def test_epoch_extras_splits_each_epoch_and_times_the_grid_with_both_statistics(tmp_path, capsys):
     extras = load_benchmark_script("epoch_extras")
     out = tmp_path / "extras.json"
