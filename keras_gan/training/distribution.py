@@ -71,8 +71,8 @@ def precision(policy: str = "float32"):
     image and the logit) in float32, so losses and metrics stay float32, and
     :meth:`keras_gan.GAN.compile` adds loss scaling for ``mixed_float16``.
     Whether 16 bits is faster depends on the hardware: GPUs with tensor
-    cores and CPUs with AMX gain; CPUs without AMX lose, even with
-    AVX512-BF16 (``benchmarks/throughput.py`` measures it on your machine).
+    cores and CPUs with AMX or AVX512-BF16 gain; CPUs with neither can lose
+    (``benchmarks/throughput.py`` measures it on your machine).
     """
     if policy not in PRECISIONS:
         raise ValueError(f"unknown precision {policy!r}; valid precisions: {', '.join(PRECISIONS)}")
