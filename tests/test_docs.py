@@ -261,6 +261,18 @@ def test_a_command_whose_runs_straddle_midnight_is_listed_once_with_both_days():
     ]
 
 
+def test_the_throughput_table_gives_each_steps_share_of_the_matmul_median_over_rounds(tmp_path):
+    run = {"description": "DCGAN", "settings": {}, "flops_per_step": 4e9,
+           "images_per_second": {"keras_gan": [100.0, 200.0, 100.0], "keras_gan fast": [150.0, 200.0, 300.0]},
+           "keras_gan_share_of_matmul": [0.4, 0.5, 0.6]}
+    write_results(tmp_path, "throughput", {"provenance": PROVENANCE, "runs": [run]})
+    lines = results_tables.render(results_tables.load_all(tmp_path)["throughput"]).splitlines()
+    # fast, round by round: 0.4 * 150 / 100 = 0.6, 0.5 * 200 / 200 = 0.5, 0.6 * 300 / 100 = 1.8; median 0.6
+    assert ("| DCGAN | matrix product | 4.000 GFLOP per step |  |  | "
+            "keras_gan's step reaches 50.0% of its FLOP/s, keras_gan fast 60.0% |") in lines
+    assert "| DCGAN | keras_gan fast |  | 200 | 150-300 | 0.50 |" in lines
+
+
 def test_mean_and_standard_error():
     mean, error = results_tables.mean_and_error([16.0, 16.1, 14.5, 15.0, 15.1])
     assert mean == pytest.approx(15.34)
