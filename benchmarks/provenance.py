@@ -66,7 +66,7 @@ def record(script: str, argv: list[str]) -> dict:
     uncommitted edits, which a published figure must not have.
     """
     threads = [f"{name}={os.environ[name]}" for name in THREAD_VARIABLES if name in os.environ]
-    record = {
+    entry = {
         "command": " ".join([*threads, shlex.join(["python", script, *argv])]),
         "commit": commit(),
         "cpu": cpu_model(),
@@ -78,8 +78,8 @@ def record(script: str, argv: list[str]) -> dict:
     }
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if usable != os.cpu_count():
-        record["cores_used"] = usable  # pinned, e.g. by taskset, to fewer cores than the machine has
-    return record
+        entry["cores_used"] = usable  # pinned, e.g. by taskset, to fewer cores than the machine has
+    return entry
 
 
 def write_json(path: Path, report) -> None:
