@@ -104,6 +104,7 @@ def read_rows(path: Path) -> list[dict]:
 
 def put_row(path: Path, rows: list[dict], row: dict, key) -> list[dict]:
     """``rows`` with ``row`` in place of every row whose ``key(...)`` is the same, written to ``path``."""
-    rows = [r for r in rows if key(r) != key(row)] + [row]
+    replaced = key(row)
+    rows = [r for r in rows if key(r) != replaced] + [row]
     write_json(path, rows)
     return rows

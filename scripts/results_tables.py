@@ -152,18 +152,16 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def commands(runs: list[dict], label=None) -> list[str]:
     """Each distinct (command, commit, machine) once, with the runs it produced and the days they ran."""
-    seen: dict[tuple, list[str]] = {}
-    days: dict[tuple, list[str]] = {}
+    seen: dict[tuple, list[tuple[str, str]]] = {}  # (command, commit, machine, note) -> each run's (label, day)
     for run in runs:
         p = run["provenance"]
         key = (p["command"], p["commit"], machine(p), p.get("note", ""))
-        seen.setdefault(key, []).append(label(run) if label else "")
-        days.setdefault(key, []).append(p["date"][:10])
+        seen.setdefault(key, []).append((label(run) if label else "", p["date"][:10]))
     lines = []
-    for (command, sha, where, note), labels in seen.items():
+    for (command, sha, where, note), produced in seen.items():
+        labels, days = zip(*produced)
         who = f"{', '.join(x for x in labels if x)}: " if any(labels) else ""
-        first, last = min(days[command, sha, where, note]), max(days[command, sha, where, note])
-        when = first if first == last else f"{first} to {last}"
+        when = min(days) if min(days) == max(days) else f"{min(days)} to {max(days)}"
         extra = f"; {note}" if note else ""
         lines.append(f"* {who}`{command}` at commit `{sha[:7]}`, {where}, {when}{extra}.")
     return lines
