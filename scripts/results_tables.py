@@ -246,8 +246,9 @@ def render_mode_collapse(result: Result) -> list[str]:
                 cells.append(f"{mean:.{digits}f} ± {error:.{digits}f}")
             seconds = [run["wall_seconds"] for run in runs] if view is None else []
             time = f"{mean_and_error(seconds)[0]:,.0f} (max {max(seconds):,.0f})" if seconds else ""
-            provenance = runs[0]["provenance"]
-            rows.append([dataset, variant, what, str(len(figures)), *cells, time, commit(provenance), machine(provenance)])
+            commits, machines = (", ".join(dict.fromkeys(name(run["provenance"]) for run in runs))  # each once
+                                 for name in (commit, machine))
+            rows.append([dataset, variant, what, str(len(figures)), *cells, time, commits, machines])
     lines = table(["data", "setting", "samples", "seeds", "modes", "% high quality", "reverse KL",
                    "within-mode spread", "wall seconds a run",
                    "commit", "machine"], rows)

@@ -369,3 +369,16 @@ def test_small_data_table_says_the_goal_is_unmeasured_when_a_row_it_compares_is_
                                                 "goal": "ADA's mean FID below no augmentation's", "goal_met": met})
     lines = results_tables.render(results_tables.load_all(tmp_path)["small_data_long"]).splitlines()
     assert f"Goal: ADA's mean FID below no augmentation's; met: {verdict}." in lines
+
+
+def test_a_mode_row_names_every_commit_and_machine_its_seeds_ran_at(tmp_path):
+    def run(seed, sha, cpu):
+        return {"dataset": "ring", "setting": "recommended", "seed": seed, "modes": 8, "high_quality": 0.98,
+                "reverse_kl": 0.01, "relative_spread": 0.9 + seed / 100, "wall_seconds": 100.0 + seed,
+                "provenance": {**PROVENANCE, "commit": sha * 40, "cpu": cpu}}
+
+    write_results(tmp_path, "mode_collapse", [run(3, "b", "Intel Xeon"), run(0, "a", "AMD EPYC"), run(1, "a", "AMD EPYC")])
+    lines = results_tables.render(results_tables.load_all(tmp_path)["mode_collapse"]).splitlines()
+    assert ("| ring | recommended | saved generator, 2,500 samples | 3 | 8.0 ± 0.0 | 98.0 ± 0.0 | 0.010 ± 0.000 "
+            "| 0.91 ± 0.01 | 101 (max 103) | `bbbbbbb`, `aaaaaaa` | Intel Xeon, 2 cores, no GPU, AMD EPYC, 2 cores, no GPU |"
+            ) in lines
