@@ -144,6 +144,11 @@ def commit(provenance: dict) -> str:
     return f"`{provenance['commit'][:7]}`"
 
 
+def each(runs: list[dict], describe, separator: str) -> str:
+    """``describe(provenance)`` of every distinct value among ``runs``, in run order: the commits or machines of a row."""
+    return separator.join(dict.fromkeys(describe(run["provenance"]) for run in runs))
+
+
 def table(header: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
@@ -246,9 +251,8 @@ def render_mode_collapse(result: Result) -> list[str]:
                 cells.append(f"{mean:.{digits}f} ± {error:.{digits}f}")
             seconds = [run["wall_seconds"] for run in runs] if view is None else []
             time = f"{mean_and_error(seconds)[0]:,.0f} (max {max(seconds):,.0f})" if seconds else ""
-            commits, machines = (", ".join(dict.fromkeys(name(run["provenance"]) for run in runs))  # each once
-                                 for name in (commit, machine))
-            rows.append([dataset, variant, what, str(len(figures)), *cells, time, commits, machines])
+            rows.append([dataset, variant, what, str(len(figures)), *cells, time, each(runs, commit, ", "),
+                         each(runs, machine, "; ")])
     lines = table(["data", "setting", "samples", "seeds", "modes", "% high quality", "reverse KL",
                    "within-mode spread", "wall seconds a run",
                    "commit", "machine"], rows)
@@ -347,7 +351,7 @@ def render_small_data(result: Result) -> list[str]:
     met = result.extra.get("goal_met")
     verdict = "not measured by these rows alone" if met is None else "yes" if met else "no"
     goal = [f"Goal: {result.extra['goal']}; met: {verdict}.", ""] if result.extra.get("goal") else []
-    return (_heading(result) + goal + table(header, rows) + ["", f"On {machine(result.runs[0]['provenance'])}.", "",
+    return (_heading(result) + goal + table(header, rows) + ["", f"On {each(result.runs, machine, '; ')}.", "",
                                                             "Commands:", ""] + commands(result.runs))
 
 
@@ -370,7 +374,7 @@ def render_throughput(result: Result) -> list[str]:
             rows.append([run["description"], "matrix product", f"{run['flops_per_step'] / 1e9:.3f} GFLOP per step",
                          "", "", reached])
     header = ["case", "method", "settings", "images/s (median)", "range over the rounds", "keras_gan's default / this"]
-    return (_heading(result) + table(header, rows) + ["", f"On {machine(result.runs[0]['provenance'])}.", "",
+    return (_heading(result) + table(header, rows) + ["", f"On {each(result.runs, machine, '; ')}.", "",
                                                       "Commands:", ""] + commands(result.runs))
 
 

@@ -380,5 +380,5 @@ def test_a_mode_row_names_every_commit_and_machine_its_seeds_ran_at(tmp_path):
     write_results(tmp_path, "mode_collapse", [run(3, "b", "Intel Xeon"), run(0, "a", "AMD EPYC"), run(1, "a", "AMD EPYC")])
     lines = results_tables.render(results_tables.load_all(tmp_path)["mode_collapse"]).splitlines()
     assert ("| ring | recommended | saved generator, 2,500 samples | 3 | 8.0 ± 0.0 | 98.0 ± 0.0 | 0.010 ± 0.000 "
-            "| 0.91 ± 0.01 | 101 (max 103) | `bbbbbbb`, `aaaaaaa` | Intel Xeon, 2 cores, no GPU, AMD EPYC, 2 cores, no GPU |"
+            "| 0.91 ± 0.01 | 101 (max 103) | `bbbbbbb`, `aaaaaaa` | Intel Xeon, 2 cores, no GPU; AMD EPYC, 2 cores, no GPU |"
             ) in lines
