@@ -145,7 +145,7 @@ def commit(provenance: dict) -> str:
 
 
 def each(runs: list[dict], describe, separator: str) -> str:
-    """``describe(provenance)`` of every distinct value among ``runs``, in run order: the commits or machines of a row."""
+    """Each distinct ``describe(provenance)`` of ``runs``, in run order: the commits or machines of one row."""
     return separator.join(dict.fromkeys(describe(run["provenance"]) for run in runs))
 
 
