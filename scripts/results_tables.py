@@ -270,13 +270,10 @@ def render_help_time(result: Result) -> list[str]:
             run = by_key.get((command, tree))
             cells.append(f"{run['median_seconds']:.2f} ({', '.join(f'{s:.2f}' for s in run['seconds'])})" if run else "")
         rows.append([f"`python -m keras_gan.{command} --help`", *cells])
-    provenance = result.runs[0]["provenance"]
-    lines = [f"### {result.title}", ""]
-    if result.description:
-        lines += [result.description, ""]
-    lines += table(["command", *(f"package at `{tree}`: median s (each round)" for tree in trees)], rows)
-    return lines + ["", f"On {machine(provenance)}, load average {', '.join(f'{x:.1f}' for x in provenance.get('load_average', []))} "
-                    "when the file was written.", "", "Commands:", ""] + commands(result.runs)
+    load = ", ".join(f"{x:.1f}" for x in result.runs[0]["provenance"].get("load_average", []))
+    lines = table(["command", *(f"package at `{tree}`: median s (each round)" for tree in trees)], rows)
+    return (_heading(result) + lines + ["", f"On {each(result.runs, machine, '; ')}, load average {load} "
+                                        "when the file was written.", "", "Commands:", ""] + commands(result.runs))
 
 
 def _heading(result: Result) -> list[str]:
@@ -391,10 +388,7 @@ def render_generic(result: Result) -> list[str]:
             complete = key != "seed" and len(values) == len(result.runs)
             summary.append(f"{mean_and_error(values)[0]:.4g} ± {mean_and_error(values)[1]:.2g}" if complete else "")
         rows.append(["**mean ± standard error**", *summary[1:], "", ""] if keys[0] == "seed" else [*summary, "", ""])
-    lines = [f"### {result.title}", ""]
-    if result.description:
-        lines += [result.description, ""]
-    return lines + table(keys + ["commit", "machine"], rows) + ["", "Commands:", ""] + commands(result.runs)
+    return _heading(result) + table(keys + ["commit", "machine"], rows) + ["", "Commands:", ""] + commands(result.runs)
 
 
 def render_time_to_quality(result: Result) -> list[str]:
